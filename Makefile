@@ -1,0 +1,40 @@
+# The two commands a developer needs: `make run` and `make test`. Everything installs itself.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test lint bench clean
+
+$(VENV)/.runtime-installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate the embedded SQLite database, load the demo catalog, make sure a staff
+## login exists, then serve http://127.0.0.1:$(PORT) with a Celery worker and beat.
+run: $(VENV)/.runtime-installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo_catalog
+	$(PY) manage.py ensure_staff_user
+	PORT=$(PORT) PY=$(PY) bin/run-dev
+
+## test: lint, then the whole suite on the embedded defaults (or on whatever DATABASE_URL and
+## CELERY_BROKER_URL point at).
+test: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/stock_sync.py
+
+clean:
+	rm -rf var staticfiles test-artifacts .pytest_cache

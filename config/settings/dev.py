@@ -1,0 +1,23 @@
+"""The embedded default for a laptop: DEBUG on, SQLite and the filesystem broker under var/."""
+import os
+import secrets
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+
+
+def _local_secret_key() -> str:
+    """A per-checkout key kept in var/, so sessions survive restarts but no key is committed."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

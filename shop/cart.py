@@ -1,0 +1,120 @@
+"""The session cart: product ids, quantities and the price each line was added at.
+
+The price is remembered so checkout can tell the shopper when it changed since they added the
+item. The cart holds no stock: stock is only taken when an order is placed.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+
+from .models import Product
+
+SESSION_KEY = "cart"
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    quantity: int
+    added_price: Decimal
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.product.price * self.quantity
+
+    @property
+    def price_changed(self) -> bool:
+        return self.added_price != self.product.price
+
+
+class Cart:
+    def __init__(self, session: SessionBase) -> None:
+        self.session = session
+
+    @property
+    def _data(self) -> dict[str, dict[str, object]]:
+        return self.session.get(SESSION_KEY, {})
+
+    def _save(self, data: dict[str, dict[str, object]]) -> None:
+        self.session[SESSION_KEY] = data
+        self.session.modified = True
+
+    @property
+    def item_count(self) -> int:
+        return sum(int(entry["quantity"]) for entry in self._data.values())
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def quantity_of(self, product_id: int) -> int:
+        entry = self._data.get(str(product_id))
+        return int(entry["quantity"]) if entry else 0
+
+    def add(self, product: Product, quantity: int = 1) -> int:
+        """Add units of a product; returns the line's new quantity (capped per line)."""
+        data = dict(self._data)
+        entry = data.get(str(product.pk))
+        new_quantity = min((int(entry["quantity"]) if entry else 0) + quantity, settings.SHOP_MAX_QUANTITY_PER_LINE)
+        data[str(product.pk)] = {"quantity": new_quantity, "price": str(product.price)}
+        self._save(data)
+        return new_quantity
+
+    def set_quantity(self, product: Product, quantity: int) -> None:
+        data = dict(self._data)
+        if quantity <= 0:
+            data.pop(str(product.pk), None)
+        else:
+            previous = data.get(str(product.pk), {"price": str(product.price)})
+            data[str(product.pk)] = {
+                "quantity": min(quantity, settings.SHOP_MAX_QUANTITY_PER_LINE),
+                "price": previous["price"],
+            }
+        self._save(data)
+
+    def remove(self, product_id: int) -> None:
+        data = dict(self._data)
+        data.pop(str(product_id), None)
+        self._save(data)
+
+    def accept_current_prices(self) -> None:
+        """The shopper has seen the new prices: remember them so the notice goes away."""
+        lines = list(self.lines())
+        self._save({str(line.product.pk): {"quantity": line.quantity, "price": str(line.product.price)} for line in lines})
+
+    def clear(self) -> None:
+        self._save({})
+
+    def lines(self) -> Iterator[CartLine]:
+        """Lines for products that still exist and are active, in the order they were added.
+
+        Lines whose product was removed or deactivated are dropped from the session here, so a
+        stale cart never reaches checkout.
+        """
+        data = self._data
+        if not data:
+            return iter(())
+        ids = [int(product_id) for product_id in data]
+        products = Product.objects.active().select_related("stock").prefetch_related(
+            "nutrient_amounts__nutrient", "images"
+        ).in_bulk(ids)
+        if len(products) != len(ids):
+            self._save({key: value for key, value in data.items() if int(key) in products})
+        return iter(
+            [
+                CartLine(products[int(key)], int(entry["quantity"]), Decimal(str(entry["price"])))
+                for key, entry in data.items()
+                if int(key) in products
+            ]
+        )
+
+    def total(self) -> Decimal:
+        return sum((line.line_total for line in self.lines()), Decimal("0.00"))

@@ -1,0 +1,429 @@
+"""The shop's data: nutrients, products and their amounts, images, stock, food sources, orders,
+and the suppliers whose feeds set stock.
+
+Amounts are stored in micrograms for every nutrient; IU for vitamin D is derived (1 mcg = 40 IU),
+so one column answers both units and nothing can drift.
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+IU_PER_MCG_VITAMIN_D = 40
+
+
+class Nutrient(models.Model):
+    """A nutrient a product or food can carry: D3, K2 MK-4, K2 MK-7, K1."""
+
+    class Code(models.TextChoices):
+        D3 = "d3", "Vitamin D3"
+        K2_MK4 = "k2-mk4", "Vitamin K2 (MK-4)"
+        K2_MK7 = "k2-mk7", "Vitamin K2 (MK-7)"
+        K1 = "k1", "Vitamin K1"
+
+    code = models.SlugField(max_length=20, unique=True, choices=Code.choices)
+    name = models.CharField(max_length=80)
+    short_name = models.CharField(max_length=20, help_text="Used in filters and badges, e.g. 'D3', 'MK-7'.")
+    summary = models.CharField(max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:nutrient_detail", args=[self.code])
+
+    @property
+    def is_vitamin_d(self) -> bool:
+        return self.code == self.Code.D3
+
+    @property
+    def is_k2(self) -> bool:
+        return self.code in (self.Code.K2_MK4, self.Code.K2_MK7)
+
+
+class ProductQuerySet(models.QuerySet):
+    def active(self) -> ProductQuerySet:
+        return self.filter(is_active=True)
+
+    def with_available(self) -> ProductQuerySet:
+        """Annotate ``available_quantity`` = max(on hand - allocated, 0), for filtering and sorting."""
+        available = F("stock__on_hand") - F("stock__allocated")
+        return self.annotate(
+            available_quantity=models.Case(
+                models.When(stock__isnull=True, then=models.Value(0)),
+                models.When(stock__on_hand__lte=F("stock__allocated"), then=models.Value(0)),
+                default=available,
+                output_field=models.IntegerField(),
+            )
+        )
+
+    def in_stock(self) -> ProductQuerySet:
+        return self.filter(stock__on_hand__gt=F("stock__allocated"))
+
+
+class Product(models.Model):
+    class Form(models.TextChoices):
+        SOFTGEL = "softgel", "Softgel"
+        CAPSULE = "capsule", "Capsule"
+        TABLET = "tablet", "Tablet"
+        DROPS = "drops", "Drops"
+        GUMMY = "gummy", "Gummy"
+        POWDER = "powder", "Powder"
+        SPRAY = "spray", "Spray"
+
+    sku = models.CharField("SKU", max_length=40, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=160)
+    brand = models.CharField(max_length=80)
+    form = models.CharField(max_length=20, choices=Form.choices)
+    description = models.TextField(blank=True)
+    serving_size = models.CharField(
+        max_length=60, help_text="What one serving is, e.g. '1 softgel' or '2 drops'.", default="1 softgel"
+    )
+    servings_per_container = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    price = models.DecimalField(max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
+    is_active = models.BooleanField(default=True, help_text="Inactive products are hidden from shoppers.")
+    is_featured = models.BooleanField(default=False, help_text="Shown on the home page.")
+    nutrients = models.ManyToManyField(Nutrient, through="ProductNutrient", related_name="products")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gt=0), name="product_price_positive"),
+            models.CheckConstraint(condition=Q(servings_per_container__gte=1), name="product_servings_positive"),
+        ]
+        indexes = [models.Index(fields=["is_active", "price"]), models.Index(fields=["is_active", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:product_detail", args=[self.slug])
+
+    @property
+    def price_per_serving(self) -> Decimal:
+        return (self.price / self.servings_per_container).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+
+    @property
+    def price_per_30_days(self) -> Decimal:
+        """Price of 30 daily servings (one serving a day), rounded to cents."""
+        return (self.price * 30 / self.servings_per_container).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+class ProductNutrient(models.Model):
+    """How much of one nutrient one serving of a product gives. A D3+K2 product has two rows."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="nutrient_amounts")
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.PROTECT, related_name="product_amounts")
+    amount_mcg = models.DecimalField(
+        "amount per serving (mcg)", max_digits=9, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+
+    class Meta:
+        ordering = ["nutrient__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "nutrient"], name="product_nutrient_unique"),
+            models.CheckConstraint(condition=Q(amount_mcg__gt=0), name="product_nutrient_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nutrient.short_name}: {self.amount_mcg} mcg"
+
+    @property
+    def amount_iu(self) -> int | None:
+        """International units, for vitamin D only (1 mcg = 40 IU); None for other nutrients."""
+        if self.nutrient.code != Nutrient.Code.D3:
+            return None
+        return int((self.amount_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def product_image_path(instance: ProductImage, filename: str) -> str:
+    # The stored name never comes from the uploader: a random name, keeping only the extension,
+    # which image validation has already set to match the format Pillow detected.
+    return f"products/{instance.product_id}/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()}"
+
+
+class ProductImage(models.Model):
+    """An uploaded product image and the renditions made from it once, at upload time.
+
+    ``renditions`` maps a size name to its files, e.g.
+    ``{"card": {"width": 320, "height": 320, "webp": "products/1/…webp", "jpeg": "products/1/…jpg"}}``.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=product_image_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"Image {self.position} of {self.product_id}"
+
+
+class Stock(models.Model):
+    """What the supplier physically holds for us (on hand) and what placed orders hold (allocated).
+
+    Available = max(on hand - allocated, 0). Orders change ``allocated`` (and shipping lowers both);
+    stock sync only ever sets ``on_hand``. On hand may fall below allocated after a sync: available
+    is then 0 and the product shows in the admin's oversold filter.
+    """
+
+    product = models.OneToOneField(Product, on_delete=models.CASCADE, primary_key=True, related_name="stock")
+    on_hand = models.PositiveIntegerField(default=0)
+    allocated = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "stock"
+        constraints = [
+            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stock_on_hand_non_negative"),
+            models.CheckConstraint(condition=Q(allocated__gte=0), name="stock_allocated_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.on_hand} on hand, {self.allocated} allocated"
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.allocated, 0)
+
+    @property
+    def is_oversold(self) -> bool:
+        return self.allocated > self.on_hand
+
+
+class FoodSource(models.Model):
+    """A food and its serving; amounts per nutrient live in FoodNutrientAmount."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    serving = models.CharField(max_length=60, help_text="e.g. '3 oz (85 g)' or '1 large egg'.")
+    note = models.CharField(max_length=300, blank=True)
+    nutrients = models.ManyToManyField(Nutrient, through="FoodNutrientAmount", related_name="foods")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FoodNutrientAmount(models.Model):
+    food = models.ForeignKey(FoodSource, on_delete=models.CASCADE, related_name="amounts")
+    nutrient = models.ForeignKey(Nutrient, on_delete=models.PROTECT, related_name="food_amounts")
+    amount_mcg = models.DecimalField("amount per serving (mcg)", max_digits=9, decimal_places=3)
+    source = models.CharField(max_length=300, help_text="Where the figure comes from.")
+
+    class Meta:
+        ordering = ["nutrient__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["food", "nutrient"], name="food_nutrient_unique"),
+            models.CheckConstraint(condition=Q(amount_mcg__gte=0), name="food_amount_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.food} {self.nutrient.short_name}: {self.amount_mcg} mcg"
+
+    @property
+    def amount_iu(self) -> int | None:
+        if self.nutrient.code != Nutrient.Code.D3:
+            return None
+        return int((self.amount_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        PAID = "paid", "Paid"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # The confirmation page lives at this unguessable id; the integer pk is never shown to shoppers.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    email = models.EmailField()
+    full_name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=40, blank=True)
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    payment_method = models.CharField(max_length=30, default="invoice")
+    currency = models.CharField(max_length=3, default="USD")
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    @property
+    def number(self) -> str:
+        """A short human reference for emails and the admin."""
+        return f"VS-{self.pk:06d}" if self.pk else "VS-new"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shop:order_confirmation", args=[self.public_id])
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_lines")
+    # Snapshots: what the shopper bought, even if the product is renamed or repriced later.
+    product_name = models.CharField(max_length=160)
+    sku = models.CharField(max_length=40)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="order_line_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name}"
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+# --- Stock sync -------------------------------------------------------------------------------
+
+
+class Supplier(models.Model):
+    class FeedFormat(models.TextChoices):
+        CSV = "csv", "CSV (sku,quantity)"
+        JSON = "json", 'JSON ([{"sku": …, "quantity": …}])'
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    feed_url = models.CharField(
+        max_length=500, help_text="http(s):// URL, or a local file path (development only)."
+    )
+    feed_format = models.CharField(max_length=10, choices=FeedFormat.choices, default=FeedFormat.CSV)
+    auth_token = models.CharField(
+        max_length=200, blank=True, help_text="Sent as 'Authorization: Bearer …'. Never shown in lists or logs."
+    )
+    is_enabled = models.BooleanField(default=True)
+    sync_interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
+    periodic_task = models.OneToOneField(
+        "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplierProduct(models.Model):
+    """Maps a supplier's own SKU to one of our products."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="products")
+    supplier_sku = models.CharField(max_length=80)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="supplier_products")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "supplier_sku"], name="supplier_sku_unique"),
+            models.UniqueConstraint(fields=["supplier", "product"], name="supplier_product_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier.slug}:{self.supplier_sku} → {self.product.sku}"
+
+
+class StockSyncRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIAL = "partial", "Partial (some rows rejected)"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (another run in progress)"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=20, default="schedule", help_text="schedule, manual, command or api")
+    task_id = models.CharField(max_length=255, blank=True)
+    feed_sha256 = models.CharField(max_length=64, blank=True)
+    message = models.TextField(blank=True)
+    rows_seen = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_unchanged = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["supplier", "status"]), models.Index(fields=["created_at"])]
+        constraints = [
+            # At most one running sync per supplier, enforced by the database itself.
+            models.UniqueConstraint(
+                fields=["supplier"], condition=Q(status="running"), name="one_running_sync_per_supplier"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} sync #{self.pk} ({self.status})"
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class StockSyncRowError(models.Model):
+    class Reason(models.TextChoices):
+        UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
+        NOT_AN_INTEGER = "not_an_integer", "Quantity is not an integer"
+        NEGATIVE = "negative", "Quantity is negative"
+        DUPLICATE_CONFLICT = "duplicate_conflict", "SKU repeated with different figures"
+        MISSING_FIELD = "missing_field", "Missing field"
+
+    run = models.ForeignKey(StockSyncRun, on_delete=models.CASCADE, related_name="row_errors")
+    line = models.PositiveIntegerField()
+    sku = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["line"]
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.get_reason_display()}"
