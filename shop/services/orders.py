@@ -1,0 +1,214 @@
+"""Placing orders and moving them through their statuses, keeping stock right at every step.
+
+Status flow: placed -> paid -> shipped; placed can also ship directly (invoice orders shipped on
+trust); placed or paid -> cancelled. Shipped and cancelled are final. Every transition locks the
+order row first, so a double click in the admin cannot release or consume stock twice.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from shop.emails import order_confirmation_send
+from shop.models import Order, OrderLine, Product
+from shop.payments import PaymentProvider, get_payment_provider
+
+from .order_errors import (
+    EmptyOrder,
+    InsufficientStock,
+    InvalidOrderTransition,
+    OrderError,
+    PriceChange,
+    PriceChanged,
+    ProductUnavailable,
+    StockShortage,
+)
+from .stock import StockLine, merge_quantities, stock_allocate, stock_consume, stock_release
+
+__all__ = [
+    "EmptyOrder",
+    "InsufficientStock",
+    "InvalidOrderTransition",
+    "OrderError",
+    "OrderRequestLine",
+    "PriceChange",
+    "PriceChanged",
+    "ProductUnavailable",
+    "ShippingDetails",
+    "StockShortage",
+    "order_cancel",
+    "order_mark_paid",
+    "order_place",
+    "order_ship",
+]
+
+
+@dataclass(frozen=True)
+class OrderRequestLine:
+    product_id: int
+    quantity: int
+    expected_unit_price: Decimal  # the price the shopper saw (the cart line's added price)
+
+
+@dataclass(frozen=True)
+class ShippingDetails:
+    email: str
+    full_name: str
+    address_line1: str
+    city: str
+    postal_code: str
+    country: str
+    phone: str = ""
+    address_line2: str = ""
+
+
+# Which statuses each status may move to.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Order.Status.PLACED: frozenset({Order.Status.PAID, Order.Status.SHIPPED, Order.Status.CANCELLED}),
+    Order.Status.PAID: frozenset({Order.Status.SHIPPED, Order.Status.CANCELLED}),
+    Order.Status.SHIPPED: frozenset(),
+    Order.Status.CANCELLED: frozenset(),
+}
+
+
+def _check_products(lines: Sequence[OrderRequestLine], products: dict[int, Product]) -> None:
+    """Refuse deleted or inactive products first, then prices that changed since the shopper looked."""
+    orderable = {pk for pk, product in products.items() if product.is_active}
+    unavailable = sorted({line.product_id for line in lines} - orderable)
+    if unavailable:
+        raise ProductUnavailable(unavailable, [products[pk].name for pk in unavailable if pk in products])
+    changes: dict[int, PriceChange] = {}
+    for line in lines:
+        product = products[line.product_id]
+        if product.price != line.expected_unit_price:
+            changes.setdefault(
+                product.pk,
+                PriceChange(
+                    product_id=product.pk,
+                    product_name=product.name,
+                    expected=line.expected_unit_price,
+                    current=product.price,
+                ),
+            )
+    if changes:
+        raise PriceChanged(list(changes.values()))
+
+
+@transaction.atomic
+def order_place(
+    *, lines: Sequence[OrderRequestLine], shipping: ShippingDetails, payment: PaymentProvider | None = None
+) -> Order:
+    """Create an order from the shopper's lines and hold its stock, all in one transaction.
+
+    Raises EmptyOrder, ProductUnavailable, PriceChanged or InsufficientStock (all OrderError), and
+    ValidationError for bad shipping details; in every case nothing is written. The confirmation
+    email goes out only once the order is committed.
+    """
+    if not lines:
+        raise EmptyOrder()
+    quantities = merge_quantities(lines)
+    payment = payment or get_payment_provider()
+
+    products = Product.objects.in_bulk(list(quantities))
+    _check_products(lines, products)
+
+    order = Order(
+        email=shipping.email,
+        full_name=shipping.full_name,
+        phone=shipping.phone,
+        address_line1=shipping.address_line1,
+        address_line2=shipping.address_line2,
+        city=shipping.city,
+        postal_code=shipping.postal_code,
+        country=shipping.country.upper(),
+        payment_method=payment.code,
+        currency=settings.SHOP_CURRENCY,
+        total=sum((products[pk].price * quantity for pk, quantity in quantities.items()), Decimal("0.00")),
+    )
+    order.full_clean()
+
+    # Locks the Stock rows (product_id order) and re-checks availability under the lock.
+    stock_allocate([StockLine(product_id=pk, quantity=quantity) for pk, quantity in quantities.items()])
+
+    order.save()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=products[pk],
+            product_name=products[pk].name,
+            sku=products[pk].sku,
+            unit_price=products[pk].price,
+            quantity=quantity,
+        )
+        for pk, quantity in sorted(quantities.items())
+    )
+
+    result = payment.start_payment(order)
+    if result.paid:
+        order.status = Order.Status.PAID
+        order.paid_at = timezone.now()
+        order.save(update_fields=["status", "paid_at", "updated_at"])
+
+    # robust: the order is committed by then; a mail server failure is logged, never shown as an error.
+    # (A lambda, not functools.partial: Django names the failed callback by its __qualname__.)
+    order_id = order.pk
+    transaction.on_commit(lambda: order_confirmation_send(order_id=order_id), robust=True)
+    return order
+
+
+_TARGET_VERBS = {
+    Order.Status.PAID: "marked as paid",
+    Order.Status.SHIPPED: "shipped",
+    Order.Status.CANCELLED: "cancelled",
+}
+
+
+def _lock_for_transition(order: Order, target: str) -> Order:
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if target not in ALLOWED_TRANSITIONS[locked.status]:
+        raise InvalidOrderTransition(
+            f"Order {locked.number} is {locked.get_status_display().lower()} and cannot be "
+            f"{_TARGET_VERBS[target]}."
+        )
+    return locked
+
+
+def _stock_lines(order: Order) -> list[StockLine]:
+    return [StockLine(product_id=pid, quantity=q) for pid, q in order.lines.values_list("product_id", "quantity")]
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order) -> Order:
+    """placed -> paid. Returns the updated order (a fresh instance; ``order`` itself is not changed)."""
+    locked = _lock_for_transition(order, Order.Status.PAID)
+    locked.status = Order.Status.PAID
+    locked.paid_at = timezone.now()
+    locked.save(update_fields=["status", "paid_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def order_ship(*, order: Order) -> Order:
+    """placed|paid -> shipped: the held units leave the warehouse (allocated and on hand both drop)."""
+    locked = _lock_for_transition(order, Order.Status.SHIPPED)
+    stock_consume(_stock_lines(locked))
+    locked.status = Order.Status.SHIPPED
+    locked.shipped_at = timezone.now()
+    locked.save(update_fields=["status", "shipped_at", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def order_cancel(*, order: Order) -> Order:
+    """placed|paid -> cancelled: the held units become available again."""
+    locked = _lock_for_transition(order, Order.Status.CANCELLED)
+    stock_release(_stock_lines(locked))
+    locked.status = Order.Status.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.save(update_fields=["status", "cancelled_at", "updated_at"])
+    return locked

@@ -1,0 +1,121 @@
+"""Stock allocation: the only code that changes ``Stock.allocated``.
+
+Invariants (see ``shop.models.Stock``):
+
+* available = max(on hand - allocated, 0); a product with no Stock row has 0 available.
+* Placing an order allocates (allocated += q), cancelling releases (allocated -= q) and shipping
+  consumes (allocated -= q and on hand -= q). Neither counter ever goes below 0.
+* Stock sync only ever sets on hand, so on hand can drop below allocated ("oversold"): available is
+  then 0 and nothing new can be allocated until on hand rises again.
+
+Concurrency follows Saleor's allocate_stocks: lock the Stock rows with SELECT ... FOR UPDATE in
+product_id order (every transaction takes the locks in the same order, so two orders for the same
+products cannot deadlock), recompute availability from the locked rows, refuse with every short
+line at once, then write with F() expressions. The caller's transaction holds the locks until it
+commits, so two checkouts can never both take the last unit. On SQLite, which has no row locks,
+the IMMEDIATE transaction mode in settings serialises writers instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest, Now
+
+from shop.models import Product, Stock
+
+from .catalog_version import catalog_version_bump
+from .order_errors import InsufficientStock, StockShortage
+
+
+@dataclass(frozen=True)
+class StockLine:
+    product_id: int
+    quantity: int
+
+
+class HasProductQuantity(Protocol):
+    product_id: int
+    quantity: int
+
+
+def merge_quantities(lines: Iterable[HasProductQuantity]) -> dict[int, int]:
+    """Quantities per product (repeated products added up), in product_id order: the lock order."""
+    quantities: dict[int, int] = {}
+    for line in lines:
+        if line.quantity < 1:
+            raise ValueError(f"Quantities must be at least 1, got {line.quantity} for product {line.product_id}.")
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+    return dict(sorted(quantities.items()))
+
+
+def stock_lock(product_ids: Iterable[int]) -> dict[int, Stock]:
+    """Lock the Stock rows of these products until the current transaction ends.
+
+    Must run inside a transaction. Products without a Stock row are simply absent from the result.
+    """
+    rows = Stock.objects.select_for_update().filter(product_id__in=set(product_ids)).order_by("product_id")
+    return {row.product_id: row for row in rows}
+
+
+@transaction.atomic
+def stock_allocate(lines: Sequence[StockLine]) -> None:
+    """Hold stock for an order: allocated += quantity for every line, or nothing at all.
+
+    Raises InsufficientStock listing every line that does not fit.
+    """
+    quantities = merge_quantities(lines)
+    catalog_version_bump()
+    locked = stock_lock(quantities)
+    short = {
+        product_id: (requested, locked[product_id].available if product_id in locked else 0)
+        for product_id, requested in quantities.items()
+        if requested > (locked[product_id].available if product_id in locked else 0)
+    }
+    if short:
+        names = dict(Product.objects.filter(pk__in=short).values_list("pk", "name"))
+        raise InsufficientStock(
+            [
+                StockShortage(
+                    product_id=product_id,
+                    product_name=names.get(product_id, f"Product {product_id}"),
+                    requested=requested,
+                    available=available,
+                )
+                for product_id, (requested, available) in short.items()
+            ]
+        )
+    for product_id, quantity in quantities.items():
+        Stock.objects.filter(product_id=product_id).update(allocated=F("allocated") + quantity, updated_at=Now())
+
+
+@transaction.atomic
+def stock_release(lines: Sequence[StockLine]) -> None:
+    """Give back what a cancelled order held: allocated -= quantity (never below 0)."""
+    quantities = merge_quantities(lines)
+    catalog_version_bump()
+    stock_lock(quantities)
+    for product_id, quantity in quantities.items():
+        Stock.objects.filter(product_id=product_id).update(
+            allocated=Greatest(F("allocated") - quantity, Value(0)), updated_at=Now()
+        )
+
+
+@transaction.atomic
+def stock_consume(lines: Sequence[StockLine]) -> None:
+    """Record that a shipped order's units left the warehouse: allocated -= q and on hand -= q.
+
+    On hand never goes below 0: a sync may already have reported the lower figure.
+    """
+    quantities = merge_quantities(lines)
+    catalog_version_bump()
+    stock_lock(quantities)
+    for product_id, quantity in quantities.items():
+        Stock.objects.filter(product_id=product_id).update(
+            allocated=Greatest(F("allocated") - quantity, Value(0)),
+            on_hand=Greatest(F("on_hand") - quantity, Value(0)),
+            updated_at=Now(),
+        )
