@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "advisor"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.quiz, name="quiz"),
+    path("results/<uuid:pk>/", views.result, name="result"),
+    path("results/<uuid:pk>/add-to-cart/", views.result_add_to_cart, name="result_add_to_cart"),
+    path("results/<uuid:pk>/delete/", views.result_delete, name="result_delete"),
+]

@@ -1,0 +1,164 @@
+"""A server-rendered SVG chart of the projected blood level against the 30–50 ng/mL target band.
+
+Only presentation attributes are used (no style attributes, no script), so the chart passes a
+strict Content Security Policy and reads the same without JavaScript. Every value is a number
+formatted by this module, and text goes through ``format_html``, so nothing is injected.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+TARGET_LOW_NG_ML = 30
+TARGET_HIGH_NG_ML = 50
+
+# A narrow-ish canvas with large type, so labels stay readable when a phone scales it down.
+WIDTH, HEIGHT = 560, 340
+LEFT, RIGHT, TOP, BOTTOM = 58, 14, 14, 56
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
+PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
+
+BAND_FILL = "#d8efe3"
+RANGE_FILL = "#9cc9e6"
+LINE_COLOUR = "#0b5d7a"
+AXIS_COLOUR = "#55606a"
+GRID_COLOUR = "#e3e7ea"
+TEXT_COLOUR = "#2b3338"
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    week: int
+    ng_ml: float
+    low_ng_ml: float
+    high_ng_ml: float
+
+
+def chart_points_from_outcome(projection: Sequence[Mapping[str, Any]]) -> list[ChartPoint]:
+    """The stored projection (``[{"week", "ng_ml", "low_ng_ml", "high_ng_ml"}, …]``) as chart points."""
+    return [
+        ChartPoint(
+            week=int(point["week"]),
+            ng_ml=float(point["ng_ml"]),
+            low_ng_ml=float(point.get("low_ng_ml", point["ng_ml"])),
+            high_ng_ml=float(point.get("high_ng_ml", point["ng_ml"])),
+        )
+        for point in projection
+    ]
+
+
+def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "projection-title",
+                         desc_id: str = "projection-desc") -> SafeString:
+    """The SVG markup for a projection: axes, the target band, the likely range and the line."""
+    if not points:
+        return SafeString("")
+    last_week = max(point.week for point in points) or 1
+    top_value = max(max(point.high_ng_ml for point in points), TARGET_HIGH_NG_ML)
+    y_max = _nice_ceiling(top_value * 1.1)
+
+    def x(week: float) -> float:
+        return LEFT + PLOT_WIDTH * week / last_week
+
+    def y(value: float) -> float:
+        return TOP + PLOT_HEIGHT * (1 - max(value, 0) / y_max)
+
+    y_ticks = list(range(0, int(y_max) + 1, _tick_step(y_max)))
+    week_step = 4 if last_week > 12 else 2 if last_week > 6 else 1
+    x_ticks = list(range(0, last_week + 1, week_step))
+    range_outline = [(x(p.week), y(p.high_ng_ml)) for p in points] + [
+        (x(p.week), y(p.low_ng_ml)) for p in reversed(points)
+    ]
+    line = [(x(p.week), y(p.ng_ml)) for p in points]
+    first, last = points[0], points[-1]
+    summary = (
+        f"Projected blood level from {first.ng_ml:.0f} ng/mL now to about {last.ng_ml:.0f} ng/mL "
+        f"(likely range {last.low_ng_ml:.0f}–{last.high_ng_ml:.0f}) after {last.week} weeks; "
+        f"the shaded band is the {TARGET_LOW_NG_ML}–{TARGET_HIGH_NG_ML} ng/mL target."
+    )
+    return format_html(
+        '<svg class="projection-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
+        'role="img" aria-labelledby="{tid} {did}" preserveAspectRatio="xMidYMid meet">'
+        '<title id="{tid}">Projected 25(OH)D blood level</title><desc id="{did}">{summary}</desc>'
+        "{grid}"
+        '<rect class="target-band" x="{left}" y="{band_y}" width="{pw}" height="{band_h}" fill="{band_fill}"/>'
+        '<text x="{band_label_x}" y="{band_label_y}" font-size="15" fill="{text}" text-anchor="end">'
+        "target {lo}–{hi} ng/mL</text>"
+        '<polygon class="projection-range" points="{range_points}" fill="{range_fill}" fill-opacity="0.45"/>'
+        '<polyline class="projection-line" points="{line_points}" fill="none" stroke="{line}" '
+        'stroke-width="3" stroke-linejoin="round"/>'
+        "{dots}"
+        '<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{axis}"/>'
+        '<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{axis}"/>'
+        "{x_labels}{y_labels}"
+        '<text x="{x_title_x}" y="{x_title_y}" font-size="15" fill="{text}" text-anchor="middle">Weeks from now</text>'
+        '<text x="14" y="{y_title_y}" font-size="15" fill="{text}" text-anchor="middle" '
+        'transform="rotate(-90 14 {y_title_y})">ng/mL</text>'
+        "</svg>",
+        w=WIDTH,
+        h=HEIGHT,
+        tid=title_id,
+        did=desc_id,
+        summary=summary,
+        grid=format_html_join(
+            "",
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
+            ((LEFT, _f(y(t)), WIDTH - RIGHT, _f(y(t)), GRID_COLOUR) for t in y_ticks if t),
+        ),
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        bottom=TOP + PLOT_HEIGHT,
+        pw=PLOT_WIDTH,
+        band_y=_f(y(TARGET_HIGH_NG_ML)),
+        band_h=_f(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
+        band_fill=BAND_FILL,
+        band_label_x=WIDTH - RIGHT - 6,
+        band_label_y=_f(y(TARGET_HIGH_NG_ML) + 18),
+        lo=TARGET_LOW_NG_ML,
+        hi=TARGET_HIGH_NG_ML,
+        range_points=_points(range_outline),
+        range_fill=RANGE_FILL,
+        line_points=_points(line),
+        line=LINE_COLOUR,
+        dots=format_html_join(
+            "",
+            '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
+            ((_f(px), _f(py), LINE_COLOUR) for px, py in line),
+        ),
+        axis=AXIS_COLOUR,
+        text=TEXT_COLOUR,
+        x_labels=format_html_join(
+            "",
+            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="middle">{}</text>',
+            ((_f(x(week)), TOP + PLOT_HEIGHT + 20, TEXT_COLOUR, week) for week in x_ticks),
+        ),
+        y_labels=format_html_join(
+            "",
+            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="end">{}</text>',
+            ((LEFT - 8, _f(y(t) + 5), TEXT_COLOUR, t) for t in y_ticks),
+        ),
+        x_title_x=LEFT + PLOT_WIDTH // 2,
+        x_title_y=HEIGHT - 8,
+        y_title_y=TOP + PLOT_HEIGHT // 2,
+    )
+
+
+def _tick_step(y_max: float) -> int:
+    return 10 if y_max <= 80 else 20 if y_max <= 160 else 50
+
+
+def _nice_ceiling(value: float) -> float:
+    step = _tick_step(value)
+    return float(-(-int(value) // step) * step)
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _points(coords: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{_f(px)},{_f(py)}" for px, py in coords)
