@@ -7,6 +7,7 @@ The embedded default (no servers) is SQLite plus kombu's filesystem broker under
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,16 +59,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "shop",
     "advisor",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +79,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,6 +126,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes first: it refuses locked-out logins before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
@@ -145,6 +157,17 @@ if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Shared storefront fragments (product grid, facets, product page, foods table). Their keys hold the
+# catalog version, so changes show at once; this only bounds how long old versions' keys linger.
+SHOP_CATALOG_CACHE_SECONDS = env_int("SHOP_CATALOG_CACHE_SECONDS", 600)
+# Each process also keeps the fragments it served last in its own memory, in front of the default
+# cache: a key names one catalog version, so a local copy can never be stale (shop/catalog_cache.py).
+CACHES["catalog-local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "catalog-local",
+    "TIMEOUT": SHOP_CATALOG_CACHE_SECONDS,
+    "OPTIONS": {"MAX_ENTRIES": 200},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
@@ -169,6 +192,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # kombu does not create these folders, and any process (web, worker, beat) may be the first
+    # to use them, e.g. with a fresh VAR_DIR.
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Redis redelivers unacknowledged tasks after the visibility timeout; it must exceed the
     # longest task time limit plus retry countdown, or a long sync would run twice.
@@ -185,25 +212,90 @@ CELERY_TASK_TIME_LIMIT = 900
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Fixed housekeeping tasks; beat's DatabaseScheduler copies them into django-celery-beat on start.
+# (Each supplier's stock sync is a PeriodicTask row managed with the supplier, not listed here.)
+CELERY_BEAT_SCHEDULE = {
+    "prune-stock-sync-runs": {"task": "shop.tasks.prune_stock_sync_runs", "schedule": 24 * 60 * 60},
+    "purge-expired-advisor-results": {
+        "task": "advisor.tasks.purge_expired_advisor_results",
+        "schedule": 24 * 60 * 60,
+    },
+}
+
+# --- Security headers and login protection ------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Read by config.middleware.SecurityHeadersMiddleware (same shape as Django 6.0's SECURE_CSP).
+# Pages carry no inline scripts, styles or event handlers, so nothing needs 'unsafe-inline'.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+SECURE_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+
+# django-axes: 5 failed logins for one username from one IP lock that pair out for 15 minutes.
+# Keyed on the pair so an attacker guessing one account cannot lock everyone else out, and one
+# shopper's typos cannot lock out a whole office behind the same IP.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+# Behind a proxy, set AXES_IPWARE_PROXY_COUNT to the number of proxies in front of the app.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api.ErrorDocumentingAutoSchema",
+    # Token first: its WWW-Authenticate challenge makes a missing login a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # A view opts in with throttle_scope = "advisor" / "login"; views without a scope are not limited.
+    # Counts live in the default cache: Redis in production (CACHE_URL), so all workers share them.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "advisor": os.environ.get("THROTTLE_RATE_ADVISOR", "30/min"),
+        "login": os.environ.get("THROTTLE_RATE_LOGIN", "10/min"),
+    },
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VitaShop API",
-    "DESCRIPTION": "Catalog, food sources and the D3 + K2 advisor.",
+    "DESCRIPTION": (
+        "Catalog, food sources, the D3 + K2 advisor, and staff endpoints for suppliers, stock sync and orders. "
+        "Every error has the body {\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.openapi.allow_empty_query_values",
+    ],
+    # Two API fields are called "unit" with different choices; name each enum after what it measures.
+    "ENUM_NAME_OVERRIDES": {
+        "BloodLevelUnitEnum": "advisor.engine.BLOOD_LEVEL_UNITS",
+        "NutrientUnitEnum": "shop.api.serializers.UNIT_CHOICES",
+    },
 }
 
 # --- Logging ----------------------------------------------------------------------------------
@@ -223,6 +315,10 @@ SHOP_PRODUCTS_PER_PAGE = 12
 # "Only N left" is shown at or below this many available units.
 SHOP_LOW_STOCK_THRESHOLD = env_int("SHOP_LOW_STOCK_THRESHOLD", 5)
 SHOP_MAX_QUANTITY_PER_LINE = 20
+# Absolute links in emails (order confirmation) and in the staff login note start with this.
+SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Dotted path of the PaymentProvider class checkout uses; see shop/payments.py.
+SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.
 SHOP_IMAGE_MAX_BYTES = 20 * 1024 * 1024
 SHOP_IMAGE_MAX_PIXELS = 40_000_000
@@ -235,3 +331,6 @@ STOCK_SYNC_MAX_FEED_BYTES = env_int("STOCK_SYNC_MAX_FEED_BYTES", 50 * 1024 * 102
 STOCK_SYNC_CONNECT_TIMEOUT = 5.0
 STOCK_SYNC_READ_TIMEOUT = 30.0
 STOCK_SYNC_RUN_RETENTION_DAYS = env_int("STOCK_SYNC_RUN_RETENTION_DAYS", 90)
+# A supplier's feed URL may be a local file path only where this is on (development: the demo
+# supplier's sample feed). Elsewhere it would let admin users read files on the server.
+STOCK_SYNC_ALLOW_LOCAL_FILES = env_bool("STOCK_SYNC_ALLOW_LOCAL_FILES", False)

@@ -3,7 +3,7 @@ import os
 import secrets
 
 from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import VAR_DIR, env_bool
 
 DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
@@ -21,3 +21,14 @@ def _local_secret_key() -> str:
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The demo supplier reads its sample feed from a file in the checkout.
+STOCK_SYNC_ALLOW_LOCAL_FILES = env_bool("STOCK_SYNC_ALLOW_LOCAL_FILES", True)
+# Development and tests serve static files straight from the apps' folders (whitenoise's finders);
+# there is no collected STATIC_ROOT to scan until a production build runs collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    # The manifest storage needs collectstatic first; here files are served unhashed.
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -2,11 +2,7 @@
 from .dev import *  # noqa: F403
 
 DEBUG = False
-SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"
+# A fixed key is right here: tests need stable signatures, and this key signs nothing real.
+SECRET_KEY = "test-only-secret-key-not-used-anywhere-else-0123456789"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # The manifest storage needs collectstatic first; tests serve static files unhashed.
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}

@@ -1,1 +1,21 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "shop-api"
+urlpatterns = [
+    path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product-detail"),
+    path("nutrients/", views.NutrientListView.as_view(), name="nutrient-list"),
+    path("foods/", views.FoodListView.as_view(), name="food-list"),
+    path("suppliers/", views.SupplierListView.as_view(), name="supplier-list"),
+    path("suppliers/<slug:slug>/sync/", views.SupplierSyncView.as_view(), name="supplier-sync"),
+    path("stock-sync/runs/", views.StockSyncRunListView.as_view(), name="stock-sync-run-list"),
+    path("stock-sync/runs/<int:pk>/", views.StockSyncRunDetailView.as_view(), name="stock-sync-run-detail"),
+    path("orders/", views.OrderListView.as_view(), name="order-list"),
+    path("orders/<uuid:public_id>/", views.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<uuid:public_id>/pay/", views.OrderPayView.as_view(), name="order-pay"),
+    path("orders/<uuid:public_id>/ship/", views.OrderShipView.as_view(), name="order-ship"),
+    path("orders/<uuid:public_id>/cancel/", views.OrderCancelView.as_view(), name="order-cancel"),
+    path("auth/token/", views.TokenObtainView.as_view(), name="token-obtain"),
+]

@@ -1,0 +1,211 @@
+"""Read shapes for the API. Business rules stay in services and selectors; these only format.
+
+Nutrient amounts: vitamin D is given in IU (``{"amount": 1000, "unit": "IU", "amount_mcg": 25}``),
+every other nutrient in micrograms (``{"amount": 100, "unit": "mcg", "amount_mcg": 100}``), the units
+labels and shoppers use; ``amount_mcg`` is always there so clients can compare without converting.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shop.models import (
+    FoodNutrientAmount,
+    FoodSource,
+    Nutrient,
+    Order,
+    OrderLine,
+    Product,
+    ProductImage,
+    ProductNutrient,
+    StockSyncRowError,
+    StockSyncRun,
+    Supplier,
+)
+from shop.services.images import RENDITION_SIZES
+
+UNIT_CHOICES = [("IU", "International units (vitamin D)"), ("mcg", "Micrograms")]
+
+
+def _number(value: Decimal | int) -> int | float:
+    """A JSON number without trailing zeros: 25.000 -> 25, 45.500 -> 45.5."""
+    value = Decimal(value).normalize()
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _absolute_url(context: dict, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class NutrientAmountSerializer(serializers.Serializer):
+    """One nutrient's amount per serving, from a ProductNutrient or FoodNutrientAmount row."""
+
+    code = serializers.ChoiceField(choices=Nutrient.Code.choices, source="nutrient.code")
+    name = serializers.CharField(source="nutrient.name")
+    amount = serializers.SerializerMethodField(help_text="Per serving, in `unit`.")
+    unit = serializers.SerializerMethodField()
+    amount_mcg = serializers.SerializerMethodField(help_text="Per serving, in micrograms.")
+
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_amount(self, row: ProductNutrient | FoodNutrientAmount) -> int | float:
+        return row.amount_iu if row.amount_iu is not None else _number(row.amount_mcg)
+
+    @extend_schema_field(serializers.ChoiceField(choices=UNIT_CHOICES))
+    def get_unit(self, row: ProductNutrient | FoodNutrientAmount) -> str:
+        return "IU" if row.amount_iu is not None else "mcg"
+
+    @extend_schema_field(OpenApiTypes.NUMBER)
+    def get_amount_mcg(self, row: ProductNutrient | FoodNutrientAmount) -> int | float:
+        return _number(row.amount_mcg)
+
+
+class ImageRenditionSerializer(serializers.Serializer):
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    webp = serializers.URLField()
+    jpeg = serializers.URLField()
+
+
+class ProductImageSerializer(serializers.Serializer):
+    alt_text = serializers.CharField()
+    position = serializers.IntegerField()
+    renditions = serializers.SerializerMethodField(
+        help_text=f"Resized copies by size name ({', '.join(RENDITION_SIZES)}), each as WebP and JPEG. "
+        "Empty until the renditions have been built."
+    )
+
+    @extend_schema_field(serializers.DictField(child=ImageRenditionSerializer()))
+    def get_renditions(self, image: ProductImage) -> dict[str, dict]:
+        return {
+            size: {
+                "width": files["width"],
+                "height": files["height"],
+                "webp": _absolute_url(self.context, default_storage.url(files["webp"])),
+                "jpeg": _absolute_url(self.context, default_storage.url(files["jpeg"])),
+            }
+            for size, files in (image.renditions or {}).items()
+            if size in RENDITION_SIZES
+        }
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """Expects a product from shop.selectors (available_quantity annotated, doses and images prefetched)."""
+
+    form = serializers.ChoiceField(choices=Product.Form.choices)
+    nutrients = NutrientAmountSerializer(many=True, source="nutrient_amounts")
+    servings = serializers.IntegerField(source="servings_per_container", help_text="Servings per container.")
+    currency = serializers.SerializerMethodField()
+    available = serializers.IntegerField(source="available_quantity", help_text="Units that can be ordered now.")
+    in_stock = serializers.SerializerMethodField()
+    images = ProductImageSerializer(many=True)
+    url = serializers.SerializerMethodField(help_text="The product's page in the shop.")
+
+    class Meta:
+        model = Product
+        fields = [
+            "sku", "slug", "name", "brand", "form", "serving_size", "servings", "nutrients", "price", "currency",
+            "available", "in_stock", "images", "url",
+        ]
+
+    def get_currency(self, product: Product) -> str:
+        return settings.SHOP_CURRENCY
+
+    def get_in_stock(self, product: Product) -> bool:
+        return product.available_quantity > 0
+
+    def get_url(self, product: Product) -> str:
+        return _absolute_url(self.context, product.get_absolute_url())
+
+
+class NutrientSerializer(serializers.ModelSerializer):
+    code = serializers.ChoiceField(choices=Nutrient.Code.choices)
+    url = serializers.SerializerMethodField(help_text="The nutrient's page in the shop.")
+
+    class Meta:
+        model = Nutrient
+        fields = ["code", "name", "short_name", "summary", "url"]
+
+    def get_url(self, nutrient: Nutrient) -> str:
+        return _absolute_url(self.context, nutrient.get_absolute_url())
+
+
+class FoodNutrientAmountSerializer(NutrientAmountSerializer):
+    source = serializers.CharField(help_text="Where the figure comes from.")
+
+
+class FoodSourceSerializer(serializers.ModelSerializer):
+    nutrients = FoodNutrientAmountSerializer(many=True, source="amounts")
+
+    class Meta:
+        model = FoodSource
+        fields = ["name", "slug", "serving", "note", "nutrients"]
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    feed_format = serializers.ChoiceField(choices=Supplier.FeedFormat.choices)
+    # The token itself is a credential: the API only says whether one is set.
+    has_auth_token = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Supplier
+        fields = [
+            "name", "slug", "feed_url", "feed_format", "has_auth_token", "is_enabled", "sync_interval_minutes",
+            "created_at", "updated_at",
+        ]
+
+    def get_has_auth_token(self, supplier: Supplier) -> bool:
+        return bool(supplier.auth_token)
+
+
+class StockSyncRowErrorSerializer(serializers.ModelSerializer):
+    reason = serializers.ChoiceField(choices=StockSyncRowError.Reason.choices)
+
+    class Meta:
+        model = StockSyncRowError
+        fields = ["line", "sku", "reason", "detail"]
+
+
+class StockSyncRunSerializer(serializers.ModelSerializer):
+    supplier = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    status = serializers.ChoiceField(choices=StockSyncRun.Status.choices)
+    duration_seconds = serializers.FloatField(allow_null=True)
+    row_errors = StockSyncRowErrorSerializer(many=True)
+
+    class Meta:
+        model = StockSyncRun
+        fields = [
+            "id", "supplier", "status", "trigger", "feed_sha256", "message", "rows_seen", "rows_updated",
+            "rows_unchanged", "rows_rejected", "attempts", "created_at", "started_at", "finished_at",
+            "duration_seconds", "row_errors",
+        ]
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        model = OrderLine
+        fields = ["sku", "product_name", "unit_price", "quantity", "line_total"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=Order.Status.choices)
+    lines = OrderLineSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "public_id", "number", "status", "email", "full_name", "phone", "address_line1", "address_line2",
+            "city", "postal_code", "country", "payment_method", "currency", "total", "lines", "created_at",
+            "updated_at", "paid_at", "shipped_at", "cancelled_at",
+        ]
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")

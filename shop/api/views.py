@@ -1,0 +1,240 @@
+"""The shop's REST API: the catalog for everyone, suppliers, stock sync and orders for staff.
+
+Views only parse, call a selector or service, and serialize.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from config.api import Conflict, ErrorSerializer
+from config.pagination import PageNumberPagination
+from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
+from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
+from shop.services.order_errors import InvalidOrderTransition
+from shop.services.orders import order_cancel, order_mark_paid, order_ship
+from shop.services.stock_sync import stock_sync_enqueue
+
+from .filters import (
+    FOOD_QUERY_PARAMETERS,
+    ORDER_QUERY_PARAMETERS,
+    PRODUCT_QUERY_PARAMETERS,
+    STOCK_SYNC_RUN_QUERY_PARAMETERS,
+    FoodQueryForm,
+    OrderQueryForm,
+    StockSyncRunQueryForm,
+    cleaned_query,
+    product_filters_from_query,
+)
+from .permissions import IsStaff
+from .serializers import (
+    FoodSourceSerializer,
+    NutrientSerializer,
+    OrderSerializer,
+    ProductSerializer,
+    StockSyncRunSerializer,
+    SupplierSerializer,
+    TokenSerializer,
+)
+
+
+class ProductPagination(PageNumberPagination):
+    """The product pages' page size, so page N of the API is page N of the shop."""
+
+    page_size = settings.SHOP_PRODUCTS_PER_PAGE
+
+
+# --- Catalog (everyone) -----------------------------------------------------------------------
+
+
+@extend_schema(tags=["catalog"], parameters=PRODUCT_QUERY_PARAMETERS)
+class ProductListView(generics.ListAPIView):
+    """Active products with the shop's filters, search (`q`), sorting (`sort`) and pages (`page`)."""
+
+    serializer_class = ProductSerializer
+    pagination_class = ProductPagination
+
+    def get_queryset(self) -> QuerySet[Product]:
+        return product_list(filters=product_filters_from_query(self.request.query_params))
+
+
+@extend_schema(tags=["catalog"])
+class ProductDetailView(generics.RetrieveAPIView):
+    serializer_class = ProductSerializer
+    lookup_field = "slug"
+
+    def get_object(self) -> Product:
+        try:
+            return product_get_for_page(slug=self.kwargs["slug"])
+        except Product.DoesNotExist:
+            raise Http404("No active product with this slug.") from None
+
+
+@extend_schema(tags=["catalog"])
+class NutrientListView(generics.ListAPIView):
+    serializer_class = NutrientSerializer
+    queryset = Nutrient.objects.order_by("sort_order", "code")
+
+
+@extend_schema(tags=["catalog"], parameters=FOOD_QUERY_PARAMETERS)
+class FoodListView(generics.ListAPIView):
+    """Food sources with their amounts; with `nutrient`, only foods carrying one of them, richest first."""
+
+    serializer_class = FoodSourceSerializer
+
+    def get_queryset(self) -> QuerySet[FoodSource] | list[FoodSource]:
+        codes = cleaned_query(FoodQueryForm, self.request.query_params)["nutrient"]
+        if codes:
+            return foods_for_nutrients(codes=codes)
+        return FoodSource.objects.prefetch_related(
+            Prefetch("amounts", queryset=FoodNutrientAmount.objects.select_related("nutrient"))
+        ).order_by("name")
+
+
+# --- Suppliers and stock sync (staff) ---------------------------------------------------------
+
+
+@extend_schema(tags=["stock"])
+class SupplierListView(generics.ListAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = SupplierSerializer
+    queryset = Supplier.objects.order_by("name", "pk")
+
+
+@extend_schema(tags=["stock"])
+class SupplierSyncView(APIView):
+    """Queue a stock sync for one supplier now; the worker runs it after this request commits."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(request=None, responses={202: StockSyncRunSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        supplier = get_object_or_404(Supplier, slug=slug)
+        run = stock_sync_enqueue(supplier=supplier, trigger="api")
+        data = StockSyncRunSerializer(run, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
+
+
+def _stock_sync_runs() -> QuerySet[StockSyncRun]:
+    runs = StockSyncRun.objects.select_related("supplier").prefetch_related("row_errors")
+    return runs.order_by("-created_at", "-pk")
+
+
+@extend_schema(tags=["stock"], parameters=STOCK_SYNC_RUN_QUERY_PARAMETERS)
+class StockSyncRunListView(generics.ListAPIView):
+    """Sync runs, newest first, each with the feed rows it rejected."""
+
+    permission_classes = [IsStaff]
+    serializer_class = StockSyncRunSerializer
+
+    def get_queryset(self) -> QuerySet[StockSyncRun]:
+        query = cleaned_query(StockSyncRunQueryForm, self.request.query_params)
+        runs = _stock_sync_runs()
+        if query["supplier"]:
+            runs = runs.filter(supplier__slug=query["supplier"])
+        if query["status"]:
+            runs = runs.filter(status__in=query["status"])
+        return runs
+
+
+@extend_schema(tags=["stock"])
+class StockSyncRunDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = StockSyncRunSerializer
+    queryset = _stock_sync_runs()
+
+
+# --- Orders (staff) ---------------------------------------------------------------------------
+
+
+def _orders() -> QuerySet[Order]:
+    return Order.objects.prefetch_related("lines").order_by("-created_at", "-pk")
+
+
+@extend_schema(tags=["orders"], parameters=ORDER_QUERY_PARAMETERS)
+class OrderListView(generics.ListAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = OrderSerializer
+
+    def get_queryset(self) -> QuerySet[Order]:
+        statuses = cleaned_query(OrderQueryForm, self.request.query_params)["status"]
+        orders = _orders()
+        return orders.filter(status__in=statuses) if statuses else orders
+
+
+@extend_schema(tags=["orders"])
+class OrderDetailView(generics.RetrieveAPIView):
+    permission_classes = [IsStaff]
+    serializer_class = OrderSerializer
+    lookup_field = "public_id"
+    queryset = _orders()
+
+
+class OrderTransitionView(APIView):
+    """POST moves an order to the next state through the orders service; 409 if the state forbids it."""
+
+    permission_classes = [IsStaff]
+    transition: Callable[..., Order]
+
+    def post(self, request: Request, public_id: UUID) -> Response:
+        order = get_object_or_404(Order, public_id=public_id)
+        try:
+            changed = self.transition(order=order)
+        except InvalidOrderTransition as exc:
+            raise Conflict(str(exc), code="invalid_transition") from exc
+        return Response(OrderSerializer(_orders().get(pk=changed.pk), context={"request": request}).data)
+
+
+TRANSITION_RESPONSES = {200: OrderSerializer, 409: OpenApiResponse(ErrorSerializer, "The order's state forbids this.")}
+
+
+@extend_schema(tags=["orders"], request=None, responses=TRANSITION_RESPONSES, summary="Mark a placed order as paid")
+class OrderPayView(OrderTransitionView):
+    transition = staticmethod(order_mark_paid)
+
+
+@extend_schema(tags=["orders"], request=None, responses=TRANSITION_RESPONSES, summary="Ship a placed or paid order")
+class OrderShipView(OrderTransitionView):
+    transition = staticmethod(order_ship)
+
+
+@extend_schema(tags=["orders"], request=None, responses=TRANSITION_RESPONSES, summary="Cancel a placed or paid order")
+class OrderCancelView(OrderTransitionView):
+    transition = staticmethod(order_cancel)
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+@extend_schema(tags=["auth"])
+class TokenObtainView(ObtainAuthToken):
+    """Exchange a staff username and password for an API token (send it as `Authorization: Token …`).
+
+    Throttled per client, and django-axes counts failures like admin logins."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(responses={200: TokenSerializer})
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid() and set(serializer.errors) == {"non_field_errors"}:
+            # Well-formed but wrong credentials: a 401, like any other failed authentication.
+            raise AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
