@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-load clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,13 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
 
+## bench: stock sync of a 100,000-row feed on PostgreSQL against a COPY + UPDATE floor; prints figures.
 bench: $(VENV)/.dev-installed
 	$(PY) bench/stock_sync.py
+
+## bench-load: storefront and API under load (gunicorn on PostgreSQL + Redis, driven by wrk); prints figures.
+bench-load: $(VENV)/.dev-installed
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var staticfiles test-artifacts .pytest_cache

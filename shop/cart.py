@@ -35,10 +35,22 @@ class CartLine:
     def price_changed(self) -> bool:
         return self.added_price != self.product.price
 
+    @property
+    def available(self) -> int:
+        """Units that can still be ordered; a product without a stock row has none."""
+        stock = getattr(self.product, "stock", None)
+        return stock.available if stock is not None else 0
+
+    @property
+    def exceeds_available(self) -> bool:
+        return self.quantity > self.available
+
 
 class Cart:
     def __init__(self, session: SessionBase) -> None:
         self.session = session
+        # Lines dropped by lines() because their product went away, so pages can say so.
+        self.dropped_count = 0
 
     @property
     def _data(self) -> dict[str, dict[str, object]]:
@@ -88,7 +100,9 @@ class Cart:
     def accept_current_prices(self) -> None:
         """The shopper has seen the new prices: remember them so the notice goes away."""
         lines = list(self.lines())
-        self._save({str(line.product.pk): {"quantity": line.quantity, "price": str(line.product.price)} for line in lines})
+        self._save(
+            {str(line.product.pk): {"quantity": line.quantity, "price": str(line.product.price)} for line in lines}
+        )
 
     def clear(self) -> None:
         self._save({})
@@ -107,6 +121,7 @@ class Cart:
             "nutrient_amounts__nutrient", "images"
         ).in_bulk(ids)
         if len(products) != len(ids):
+            self.dropped_count += len(ids) - len(products)
             self._save({key: value for key, value in data.items() if int(key) in products})
         return iter(
             [

@@ -7,8 +7,8 @@ so one column answers both units and nothing can drift.
 from __future__ import annotations
 
 import uuid
-from pathlib import PurePath
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import PurePath
 
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -285,13 +285,13 @@ class Order(models.Model):
     def __str__(self) -> str:
         return f"Order {self.number}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("shop:order_confirmation", args=[self.public_id])
+
     @property
     def number(self) -> str:
         """A short human reference for emails and the admin."""
         return f"VS-{self.pk:06d}" if self.pk else "VS-new"
-
-    def get_absolute_url(self) -> str:
-        return reverse("shop:order_confirmation", args=[self.public_id])
 
 
 class OrderLine(models.Model):
@@ -427,3 +427,24 @@ class StockSyncRowError(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.get_reason_display()}"
+
+
+class LowStockProduct(Product):
+    """Products at or below the low-stock threshold, for the stock-sync admin's low-stock view."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "low-stock product"
+
+
+class CatalogVersion(models.Model):
+    """One row whose counter goes up in the same transaction as any change shoppers could see
+    (product, price, dose, image, food, stock). Cached page fragments are keyed on it, so every web
+    process sees a change on its next request, whoever made it (a Celery worker's stock sync cannot
+    delete keys from a web process's local-memory cache)."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Catalog version {self.version}"

@@ -58,3 +58,16 @@ def screenshot_dir() -> Path:
 def _media_root(tmp_path_factory, settings):
     """Uploaded and generated files go to a temporary folder, never into var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: API throttle counters (per client address) would
+    otherwise carry over from earlier tests and turn a later request into a 429."""
+    from django.core.cache import caches
+
+    for cache in caches.all():   # the default cache and the catalog fragments' per-process copy
+        cache.clear()
+    yield
+    for cache in caches.all():
+        cache.clear()

@@ -39,6 +39,8 @@ def nutrient(code: str) -> Nutrient:
 class ProductFactory(DjangoModelFactory):
     class Meta:
         model = Product
+        # The post-generation hooks create related rows; the product itself needs no second save.
+        skip_postgeneration_save = True
 
     sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
     slug = factory.Sequence(lambda n: f"product-{n}")
@@ -68,6 +70,7 @@ class ProductFactory(DjangoModelFactory):
 class FoodSourceFactory(DjangoModelFactory):
     class Meta:
         model = FoodSource
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Food {n}")
     slug = factory.Sequence(lambda n: f"food-{n}")

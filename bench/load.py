@@ -1,0 +1,385 @@
+"""Benchmark: the storefront and API under load, served by gunicorn on PostgreSQL and Redis.
+
+    .venv/bin/python bench/load.py [--duration 10] [--connections 16] [--workers 5] [--smoke]
+
+DATABASE_URL (any database on the server; default postgres://postgres@127.0.0.1:5432/postgres) is
+only used to connect: the benchmark drops and creates its own database (``vitashop_load``,
+LOAD_DATABASE to change it), migrates it, loads the demo catalog and grows it to 2,000 products
+with bulk inserts. Redis (REDIS_URL, default redis://127.0.0.1:6379) databases 10 and 11 hold the
+cache and the Celery broker. Static files are collected into a temporary STATIC_ROOT.
+
+gunicorn then serves the site with the production settings (DEBUG off, whitenoise's compressed
+manifest storage, Redis cache), and wrk drives it from its own process over loopback, one URL at a
+time for ``--duration`` seconds each: ``/healthz`` first (a view that touches nothing: Django's
+own ceiling on this machine), then the pages and API endpoints. For each it prints requests per
+second, p50/p95/p99 latency, the throughput as a share of the ceiling, and any socket error or
+non-2xx response; at the end, the resident memory of each gunicorn worker.
+
+``--smoke`` runs everything for about a second each, with few connections, and exits non-zero on
+any error or non-2xx response. It checks that the site survives concurrent load, not its speed.
+Not a test; the figures depend on the machine and whatever else it is running.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+CATALOG_SIZE = 2000
+
+ADVISOR_ANSWERS = {
+    "age": 45,
+    "sex": "female",
+    "weight_kg": 70,
+    "height_cm": 168,
+    "current_d3_iu": 1000,
+    "sun_exposure": "low",
+    "k2_food_frequency": "rarely",
+    "goals": ["bone", "general"],
+    "blood_level": {"value": 22, "unit": "ng/mL"},
+}
+
+# wrk's summary counts only statuses >= 400 as errors; this counts every non-2xx response (a
+# redirect under load is a bug here too) and prints machine-readable figures for this script.
+WRK_SCRIPT = """
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non2xx = 0 end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, ' ..
+    '"non2xx": %d, "socket_errors": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), bad, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    path: str
+    body: dict | None = None  # JSON body: sent as a POST
+
+
+@dataclass(frozen=True)
+class Result:
+    target: Target
+    requests: int
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    non2xx: int
+    socket_errors: int
+
+    @property
+    def ok(self) -> bool:
+        return self.requests > 0 and self.non2xx == 0 and self.socket_errors == 0
+
+
+def database_url(source_url: str, name: str) -> str:
+    parts = urlsplit(source_url)
+    if not parts.scheme.startswith("postgres"):
+        sys.exit("bench/load.py needs PostgreSQL: set DATABASE_URL=postgres://user@host:port/anydb")
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def recreate_database(source_url: str, name: str) -> None:
+    import psycopg
+
+    admin_url = urlunsplit(urlsplit(source_url)._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_environment(db_url: str, redis_url: str, workdir: Path) -> dict[str, str]:
+    """Production settings, as a deployment would set them, on the benchmark's own stores."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        # Plain HTTP on loopback: no TLS proxy in front to satisfy the HTTPS redirect.
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": db_url,
+        "DB_CONN_MAX_AGE": "600",
+        "CACHE_URL": f"{redis_url}/10",
+        "CELERY_BROKER_URL": f"{redis_url}/11",
+        "STATIC_ROOT": str(workdir / "static"),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "VAR_DIR": str(workdir / "var"),
+        # Every wrk connection is the same client: lift the advisor's per-client limit.
+        "THROTTLE_RATE_ADVISOR": "1000000/min",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+
+
+def prepare_site(env: dict[str, str], redis_url: str) -> None:
+    """Migrate, load the demo catalog, grow it, collect static files, empty the cache db."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    call_command("migrate", "--noinput", verbosity=0)
+    call_command("load_demo_catalog", verbosity=0)
+    grown = grow_catalog(CATALOG_SIZE)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    connections.close_all()
+    import redis
+
+    redis.Redis.from_url(f"{redis_url}/10").flushdb()
+    print(f"catalog: {CATALOG_SIZE} products ({grown} added in bulk)")
+
+
+def grow_catalog(size: int) -> int:
+    """Copies of the demo products (new SKU, name, price and stock; same doses) up to ``size``."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from shop.models import Product, ProductNutrient, Stock
+
+    templates = list(Product.objects.prefetch_related("nutrient_amounts").order_by("pk"))
+    missing = size - len(templates)
+    if missing <= 0:
+        return 0
+    copies = []
+    for n in range(missing):
+        template = templates[n % len(templates)]
+        copies.append(
+            Product(
+                sku=f"LOAD-{n:05d}",
+                slug=f"{template.slug}-load-{n:05d}"[:120],
+                name=f"{template.name} (batch {n:05d})",
+                brand=template.brand,
+                form=template.form,
+                description=template.description,
+                serving_size=template.serving_size,
+                servings_per_container=template.servings_per_container,
+                price=template.price + Decimal(n % 700) / 100,
+                is_active=True,
+                is_featured=False,
+            )
+        )
+    with transaction.atomic():
+        Product.objects.bulk_create(copies, batch_size=1000)
+        Stock.objects.bulk_create(
+            [Stock(product=p, on_hand=(n * 37) % 400, allocated=n % 3) for n, p in enumerate(copies)],
+            batch_size=1000,
+        )
+        ProductNutrient.objects.bulk_create(
+            [
+                ProductNutrient(product=copy, nutrient_id=amount.nutrient_id, amount_mcg=amount.amount_mcg)
+                for n, copy in enumerate(copies)
+                for amount in templates[n % len(templates)].nutrient_amounts.all()
+            ],
+            batch_size=2000,
+        )
+    return missing
+
+
+def targets() -> list[Target]:
+    from shop.models import Product
+
+    product = Product.objects.filter(is_active=True, sku__startswith="LOAD-").order_by("pk").first()
+    return [
+        Target("healthz (ceiling, first and last)", "/healthz"),
+        Target("home", "/"),
+        Target("product list", "/products/"),
+        Target("product list filtered+sorted", "/products/?nutrient=d3&form=softgel&price_max=30&sort=-price"),
+        Target("product page", product.get_absolute_url()),
+        Target("foods", "/foods/"),
+        Target("GET /api/products/", "/api/products/"),
+        Target("POST /api/advisor/recommendations/", "/api/advisor/recommendations/", ADVISOR_ANSWERS),
+    ]
+
+
+def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
+    command = [
+        str(VENV_BIN / "gunicorn"), "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--error-logfile", str(log),
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def request(base: str, target: Target) -> int:
+    data = json.dumps(target.body).encode() if target.body else None
+    headers = {"Content-Type": "application/json"}
+    req = urllib.request.Request(base + target.path, data=data, headers=headers)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - our own loopback server
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit("gunicorn exited while starting; see its log above")
+        try:
+            if request(base, Target("healthz", "/healthz")) == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit("gunicorn did not answer /healthz in time")
+
+
+def run_wrk(base: str, target: Target, *, duration: int, connections: int, workdir: Path) -> Result:
+    script = workdir / "report.lua"
+    lines = [WRK_SCRIPT]
+    if target.body is not None:
+        lines.append(
+            f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(target.body))}\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
+    script.write_text("\n".join(lines))
+    command = [
+        "wrk", "--threads", str(min(2, connections)), "--connections", str(connections),
+        "--duration", f"{duration}s", "--timeout", "5s", "--script", str(script), base + target.path,
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK_JSON "))
+    figures = json.loads(line.removeprefix("WRK_JSON "))
+    return Result(
+        target=target,
+        requests=figures["requests"],
+        rps=figures["requests"] / (figures["duration_us"] / 1e6),
+        p50_ms=figures["p50_us"] / 1000,
+        p95_ms=figures["p95_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        non2xx=figures["non2xx"],
+        socket_errors=figures["socket_errors"],
+    )
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    """Resident memory of each gunicorn worker (the master's children), from /proc."""
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmRSS" in fields:
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
+def print_results(results: list[Result], ceiling: float) -> None:
+    columns = ("req/s", "ceiling", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "sock err")
+    print(f"{'':38} " + " ".join(f"{column:>8}" for column in columns))
+    for r in results:
+        print(
+            f"{r.target.label:38.38} {r.rps:8.1f} {r.rps / ceiling:8.2f} {r.p50_ms:8.1f} {r.p95_ms:8.1f} "
+            f"{r.p99_ms:8.1f} {r.non2xx:8d} {r.socket_errors:8d}"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
+                        help="gunicorn sync workers (default 2 × cores + 1, as the README advises)")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--smoke", action="store_true",
+                        help="about a second per URL, 4 connections; exit non-zero on any error or non-2xx")
+    args = parser.parse_args()
+    # Stopped from outside (CI timeout, kill): still stop gunicorn and remove the temporary files.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
+    if args.smoke:
+        args.duration, args.connections = 1, 4
+
+    source_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    name = os.environ.get("LOAD_DATABASE", "vitashop_load")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rstrip("/")
+    db_url = database_url(source_url, name)
+    recreate_database(source_url, name)
+
+    with tempfile.TemporaryDirectory(prefix="vitashop-load-") as tmp:
+        workdir = Path(tmp)
+        env = server_environment(db_url, redis_url, workdir)
+        prepare_site(env, redis_url)
+        urls = targets()
+        from django.db import connections
+
+        connections.close_all()
+
+        base = f"http://127.0.0.1:{args.port}"
+        log = workdir / "gunicorn.log"
+        server = start_gunicorn(env, args.port, args.workers, log)
+        try:
+            wait_until_serving(base, server)
+            # The first request of each URL finds nothing cached: its time is the cold-cache cost.
+            # Then warm every worker's imports, templates and caches.
+            cold_ms = {}
+            for target in urls:
+                started = time.perf_counter()
+                statuses = [request(base, target)]
+                cold_ms[target.label] = (time.perf_counter() - started) * 1000
+                statuses += [request(base, target) for _ in range(args.workers * 2)]
+                if any(not 200 <= status < 300 for status in statuses):
+                    print(f"{target.label}: {target.path} answered {sorted(set(statuses))} before the load started")
+            # The ceiling is measured first and again last: other work on the machine moves it, and
+            # the pages' ratios use the mean of the two.
+            results = [
+                run_wrk(base, target, duration=args.duration, connections=args.connections, workdir=workdir)
+                for target in [*urls, urls[0]]
+            ]
+            rss = worker_rss_mb(server.pid)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+            errors = log.read_text() if log.exists() else ""
+
+    load = os.getloadavg()
+    print(f"\n{args.workers} gunicorn sync workers, {args.connections} connections, {args.duration} s per URL; "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
+    print_results(results, ceiling=(results[0].rps + results[-1].rps) / 2)
+    print("first request, nothing cached: " + ", ".join(f"{label} {ms:.0f} ms" for label, ms in cold_ms.items()))
+    print("RSS per worker after the run: " + ", ".join(f"{size:.0f} MB" for size in rss))
+    if "Traceback" in errors or "ERROR" in errors:
+        print("\ngunicorn error log:\n" + errors[-4000:])
+    failed = [r for r in results if not r.ok]
+    for r in failed:
+        print(f"FAILED: {r.target.label}: {r.requests} responses in time, {r.non2xx} non-2xx, "
+              f"{r.socket_errors} socket errors")
+    if args.smoke:
+        print("smoke run: " + ("FAILED" if failed else "no errors, every response 2xx"))
+        return 1 if failed else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

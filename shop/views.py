@@ -1,0 +1,501 @@
+"""Storefront pages. Views parse the request, call selectors/services and render; the rules live
+in shop.selectors, shop.cart and shop.services.orders."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_POST
+
+from .cart import Cart
+from .catalog_cache import catalog_cached, catalog_version, render_fragment
+from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
+from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
+from .nutrient_content import NUTRIENT_PAGES
+from .payments import get_payment_provider
+from .selectors import (
+    FOOD_COLUMNS,
+    PRODUCT_SORTS,
+    RangeBand,
+    food_table,
+    foods_by_nutrient,
+    foods_for_nutrients,
+    product_facets,
+    product_get_for_page,
+    product_list,
+    products_featured,
+    products_in_stock_with_nutrient,
+    products_pairing_with,
+)
+from .services.orders import (
+    EmptyOrder,
+    InsufficientStock,
+    OrderRequestLine,
+    PriceChanged,
+    ProductUnavailable,
+    ShippingDetails,
+    order_place,
+)
+
+
+def _page_context(**context) -> dict:
+    """What every storefront template expects besides its own data."""
+    return {"low_stock_threshold": settings.SHOP_LOW_STOCK_THRESHOLD, **context}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    content = catalog_cached(
+        catalog_version(), "home",
+        build=lambda: render_fragment("shop/fragments/home.html", {"featured": products_featured()}),
+    )
+    return render(request, "shop/home.html", {"content": content})
+
+
+# --- Product list ---------------------------------------------------------------------------------
+
+
+def _query_without(query: QueryDict, *names: str, **overrides: str) -> str:
+    """The current query string minus some keys (and with some set), for links that keep filters."""
+    params = [(key, value) for key, values in query.lists() if key not in names and key not in overrides
+              for value in values if value != ""]
+    params += [(key, value) for key, value in overrides.items() if value != ""]
+    return urlencode(params)
+
+
+@dataclass(frozen=True)
+class BandLink:
+    label: str
+    count: int
+    url_query: str
+    active: bool
+
+
+def _band_links(query: QueryDict, bands: list[tuple[RangeBand, int]], low_name: str, high_name: str) -> list[BandLink]:
+    links = []
+    for band, count in bands:
+        low = "" if band.low is None else f"{band.low.normalize():f}"
+        high = "" if band.high is None else f"{band.high.normalize():f}"
+        active = query.get(low_name, "") == low and query.get(high_name, "") == high
+        links.append(BandLink(band.label, count, _query_without(query, "page", **{low_name: low, high_name: high}),
+                              active))
+    return links
+
+
+def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
+    paginator = Paginator(items, settings.SHOP_PRODUCTS_PER_PAGE)
+    raw = request.GET.get("page", "1")
+    try:
+        number = int(raw)
+    except ValueError:
+        notes.append(f"Ignored page “{raw[:20]}”: not a page number. Showing the first page.")
+        number = 1
+    if number < 1:
+        notes.append(f"There is no page {number}. Showing the first page.")
+        number = 1
+    elif number > paginator.num_pages:
+        notes.append(f"There is no page {number}; the last page is {paginator.num_pages}.")
+        number = paginator.num_pages
+    return paginator.page(number)
+
+
+def product_list_view(request: HttpRequest) -> HttpResponse:
+    # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
+    # Free-text searches and unknown parameters are rendered fresh: shoppers rarely repeat them,
+    # and arbitrary query strings must not be able to fill the shared cache.
+    if request.GET.get("q") or not set(request.GET) <= CACHEABLE_LIST_PARAMETERS:
+        content = _product_list_content(request)
+    else:
+        content = catalog_cached(
+            catalog_version(), "product-list", sorted(request.GET.lists()),
+            build=lambda: _product_list_content(request),
+        )
+    return render(request, "shop/product_list.html", {"content": content})
+
+
+CACHEABLE_LIST_PARAMETERS = frozenset(ProductFilterForm.base_fields) | {"page"}
+
+
+def _product_list_content(request: HttpRequest) -> SafeString:
+    form = ProductFilterForm(request.GET)
+    form.is_valid()
+    notes = form.ignored_notes()
+    filters = form.to_filters()
+    page = _paginate(request, product_list(filters=filters), notes)
+    facets = product_facets(filters=filters)
+    query = request.GET
+    return render_fragment(
+        "shop/fragments/product_list.html",
+        _page_context(
+            query=query,
+            form=form,
+            filters=filters,
+            notes=notes,
+            page=page,
+            products=page.object_list,
+            facets=facets,
+            sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items()],
+            price_links=_band_links(query, facets.prices, "price_min", "price_max"),
+            d3_links=_band_links(query, facets.d3_doses, "d3_min", "d3_max"),
+            k2_links=_band_links(query, facets.k2_doses, "k2_min", "k2_max"),
+            page_query=_query_without(query, "page"),
+            active_filter_count=sum(
+                1 for key, values in query.lists() if key not in ("sort", "page") for value in values if value
+            ),
+        ),
+    )
+
+
+# --- Product page -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GalleryImage:
+    image: ProductImage
+    full_url: str
+
+
+def _gallery(product: Product) -> list[GalleryImage]:
+    """Each image with the URL of its large rendition, which its thumbnail links to (no JS needed)."""
+    gallery = []
+    for image in product.images.all():
+        detail = (image.renditions or {}).get("detail") or {}
+        url = default_storage.url(detail["jpeg"]) if detail.get("jpeg") else image.image.url
+        gallery.append(GalleryImage(image, url))
+    return gallery
+
+
+@dataclass(frozen=True)
+class NutrientFoods:
+    nutrient: Nutrient
+    foods: list
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    """A product page's shared, cacheable parts: its HTML around the add-to-cart box, and the few
+    facts the per-request parts (title, add-to-cart form) need."""
+
+    product_id: int
+    name: str
+    brand: str
+    form_label: str
+    servings_per_container: int
+    available_quantity: int
+    before_buy_box: SafeString
+    after_buy_box: SafeString
+
+
+BUY_BOX_SLOT = "<!-- add-to-cart box -->"
+
+
+def _product_page(slug: str) -> ProductPage | None:
+    try:
+        product = product_get_for_page(slug=slug)
+    except Product.DoesNotExist:
+        return None
+    amounts = product.nutrient_amounts.all()
+    foods = foods_by_nutrient(codes=[amount.nutrient.code for amount in amounts], limit=5)
+    food_groups = [NutrientFoods(amount.nutrient, foods[amount.nutrient.code]) for amount in amounts]
+    html = render_fragment(
+        "shop/fragments/product_page.html",
+        _page_context(
+            product=product,
+            gallery=_gallery(product),
+            food_groups=food_groups,
+            pairs=products_pairing_with(product=product),
+            buy_box_slot=mark_safe(BUY_BOX_SLOT),  # noqa: S308 - a constant
+        ),
+    )
+    before, after = html.split(BUY_BOX_SLOT)
+    return ProductPage(
+        product_id=product.pk,
+        name=product.name,
+        brand=product.brand,
+        form_label=product.get_form_display(),
+        servings_per_container=product.servings_per_container,
+        available_quantity=product.available_quantity,
+        before_buy_box=mark_safe(before),  # noqa: S308 - halves of rendered template output
+        after_buy_box=mark_safe(after),  # noqa: S308
+    )
+
+
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = catalog_cached(catalog_version(), "product-page", slug, build=lambda: _product_page(slug))
+    if page is None:
+        raise Http404("No such product")
+    return render(
+        request,
+        "shop/product_detail.html",
+        _page_context(
+            page=page,
+            in_cart=Cart(request.session).quantity_of(page.product_id),
+            max_quantity=min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1)),
+        ),
+    )
+
+
+# --- Foods and nutrients ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FoodCell:
+    amount_mcg: Decimal | None
+    amount_iu: int | None
+    source_number: int | None
+
+
+FOOD_SORT_LABELS = {"name": "Food", "d3": "Vitamin D3", "mk4": "K2 MK-4", "mk7": "K2 MK-7", "k1": "K1"}
+
+
+def food_list(request: HttpRequest) -> HttpResponse:
+    content = catalog_cached(
+        catalog_version(), "foods", sorted(request.GET.lists()), build=lambda: _food_list_content(request)
+    )
+    return render(request, "shop/food_list.html", {"content": content})
+
+
+def _food_list_content(request: HttpRequest) -> SafeString:
+    notes = []
+    sort = request.GET.get("sort", "name")
+    if sort.removeprefix("-") not in FOOD_SORT_LABELS:
+        notes.append(f"Ignored sort “{sort[:30]}”: not a column. Sorted by food name.")
+        sort = "name"
+    nutrient = request.GET.get("nutrient", "")
+    if nutrient and nutrient not in FOOD_COLUMNS:
+        notes.append(f"Ignored nutrient “{nutrient[:30]}”: not one of the columns. Showing every food.")
+        nutrient = ""
+    rows = food_table(sort=sort, nutrient=nutrient or None)
+
+    # Number each distinct source once, in order of first use, for the footnotes under the table.
+    sources: dict[str, int] = {}
+    table = []
+    for row in rows:
+        cells = []
+        for key in FOOD_COLUMNS:
+            amount = row.amounts.get(key)
+            if amount is None:
+                cells.append(FoodCell(None, None, None))
+                continue
+            number = sources.setdefault(amount.source, len(sources) + 1)
+            cells.append(FoodCell(amount.amount_mcg, amount.amount_iu, number))
+        table.append((row.food, cells))
+
+    headers = []
+    for key, label in FOOD_SORT_LABELS.items():
+        # Names sort A–Z first, amounts richest first; clicking the sorted column flips it.
+        first, flipped = (key, f"-{key}") if key == "name" else (f"-{key}", key)
+        direction = ""
+        if sort in (key, f"-{key}"):
+            direction = "descending" if sort.startswith("-") else "ascending"
+        headers.append({
+            "key": key,
+            "label": label,
+            "query": _query_without(request.GET, sort=flipped if sort == first else first),
+            "direction": direction,
+        })
+    return render_fragment(
+        "shop/fragments/food_list.html",
+        _page_context(
+            table=table,
+            sources=list(sources),
+            headers=headers,
+            sort=sort,
+            nutrient=nutrient,
+            nutrient_choices=[
+                (key, label) for key, label in FOOD_SORT_LABELS.items() if key in FOOD_COLUMNS
+            ],
+            notes=notes,
+            iu_per_mcg=IU_PER_MCG_VITAMIN_D,
+        ),
+    )
+
+
+def nutrient_detail(request: HttpRequest, code: str) -> HttpResponse:
+    page = NUTRIENT_PAGES.get(code)
+    if page is None:
+        raise Http404("No such nutrient")
+    content = catalog_cached(
+        catalog_version(), "nutrient", code,
+        build=lambda: render_fragment(
+            "shop/fragments/nutrient_detail.html",
+            _page_context(
+                page=page,
+                products=products_in_stock_with_nutrient(code=code),
+                foods=foods_for_nutrients(codes=[code])[:10],
+                code=code,
+            ),
+        ),
+    )
+    return render(request, "shop/nutrient_detail.html", {"page": page, "content": content})
+
+
+# --- Cart -------------------------------------------------------------------------------------------
+
+
+def _cart_lines(request: HttpRequest, cart: Cart) -> list:
+    """The cart's lines, telling the shopper about any that were dropped because the product went away."""
+    lines = list(cart.lines())
+    if cart.dropped_count:
+        messages.warning(
+            request,
+            f"{cart.dropped_count} item{'s' if cart.dropped_count > 1 else ''} in your cart can no longer be "
+            f"ordered and {'were' if cart.dropped_count > 1 else 'was'} removed.",
+        )
+    return lines
+
+
+def cart_view(request: HttpRequest) -> HttpResponse:
+    cart = Cart(request.session)
+    lines = _cart_lines(request, cart)
+    return render(
+        request,
+        "shop/cart.html",
+        _page_context(
+            lines=lines,
+            total=sum((line.line_total for line in lines), Decimal("0.00")),
+            any_price_changed=any(line.price_changed for line in lines),
+            any_exceeds=any(line.exceeds_available for line in lines),
+            max_quantity=settings.SHOP_MAX_QUANTITY_PER_LINE,
+        ),
+    )
+
+
+def _form_error_text(form) -> str:
+    return " ".join(error for errors in form.errors.values() for error in errors)
+
+
+@require_POST
+def cart_add(request: HttpRequest) -> HttpResponse:
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Could not add to your cart: {_form_error_text(form)}")
+        product = Product.objects.active().filter(pk=form.cleaned_data.get("product_id")).first()
+        return redirect(product or "shop:product_list")
+    product = Product.objects.active().with_available().filter(pk=form.cleaned_data["product_id"]).first()
+    if product is None:
+        messages.error(request, "That product is not available any more.")
+        return redirect("shop:product_list")
+    cart = Cart(request.session)
+    already = cart.quantity_of(product.pk)
+    room = product.available_quantity - already
+    if room <= 0:
+        if product.available_quantity == 0:
+            messages.error(request, f"Sorry, {product.name} is out of stock.")
+        else:
+            messages.warning(request, f"Only {product.available_quantity} left of {product.name}, "
+                                      f"and they are all in your cart already.")
+        return redirect(product)
+    wanted = form.cleaned_data["quantity"]
+    new_quantity = cart.add(product, min(wanted, room))
+    if wanted > room:
+        messages.warning(request, f"Only {product.available_quantity} left of {product.name}: "
+                                  f"your cart now holds {new_quantity}.")
+    else:
+        messages.success(request, f"Added {product.name} to your cart ({new_quantity} in cart).")
+    return redirect("shop:cart")
+
+
+@require_POST
+def cart_update(request: HttpRequest) -> HttpResponse:
+    form = CartUpdateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Could not update your cart: {_form_error_text(form)}")
+        return redirect("shop:cart")
+    cart = Cart(request.session)
+    product_id = form.cleaned_data["product_id"]
+    line = next((line for line in cart.lines() if line.product.pk == product_id), None)
+    if line is None:
+        cart.remove(product_id)
+        messages.error(request, "That item is not in your cart any more.")
+        return redirect("shop:cart")
+    quantity = form.cleaned_data["quantity"]
+    if quantity == 0:
+        cart.remove(product_id)
+        messages.success(request, f"Removed {line.product.name} from your cart.")
+    else:
+        cart.set_quantity(line.product, quantity)
+        messages.success(request, f"Updated {line.product.name}: {quantity} in cart.")
+    return redirect("shop:cart")
+
+
+# --- Checkout ---------------------------------------------------------------------------------------
+
+
+def checkout(request: HttpRequest) -> HttpResponse:
+    cart = Cart(request.session)
+    lines = _cart_lines(request, cart)
+    if not lines:
+        messages.info(request, "Your cart is empty. Add a product before checking out.")
+        return redirect("shop:cart")
+    provider = get_payment_provider()
+    problems: dict[str, list] = {"price_changes": [], "shortages": [], "removed": []}
+    form = CheckoutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request_lines = [
+            OrderRequestLine(product_id=line.product.pk, quantity=line.quantity, expected_unit_price=line.added_price)
+            for line in lines
+        ]
+        try:
+            order = order_place(lines=request_lines, shipping=ShippingDetails(**form.cleaned_data), payment=provider)
+        except PriceChanged as error:
+            # The shopper now sees the new prices; confirming again orders at them.
+            cart.accept_current_prices()
+            problems["price_changes"] = error.changes
+        except InsufficientStock as error:
+            problems["shortages"] = error.shortages
+        except ProductUnavailable as error:
+            names = {line.product.pk: line.product.name for line in lines}
+            for product_id in error.product_ids:
+                cart.remove(product_id)
+            problems["removed"] = [names.get(product_id, "An item") for product_id in error.product_ids]
+            if not len(cart):
+                messages.error(request, f"{', '.join(problems['removed'])} can no longer be ordered, "
+                                        f"so your cart is empty now.")
+                return redirect("shop:cart")
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        except EmptyOrder:
+            messages.info(request, "Your cart is empty. Add a product before checking out.")
+            return redirect("shop:cart")
+        else:
+            cart.clear()
+            messages.success(request, f"Thank you! Your order {order.number} is placed.")
+            return redirect(order)
+        lines = list(cart.lines())
+    return render(
+        request,
+        "shop/checkout.html",
+        _page_context(
+            form=form,
+            lines=lines,
+            total=sum((line.line_total for line in lines), Decimal("0.00")),
+            provider=provider,
+            any_price_changed=any(line.price_changed for line in lines),
+            **problems,
+        ),
+    )
+
+
+def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    order = get_object_or_404(Order.objects.prefetch_related("lines"), public_id=public_id)
+    provider = get_payment_provider()
+    return render(
+        request,
+        "shop/order_confirmation.html",
+        _page_context(
+            order=order,
+            country_name=dict(SHIPPING_COUNTRIES).get(order.country, order.country),
+            payment_label=provider.label,
+            instructions=provider.instructions(order),
+        ),
+    )
