@@ -18,6 +18,7 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.txt
 
 ## run: install, migrate the embedded SQLite database, load the demo catalog, make sure a staff
 ## login exists, then serve http://127.0.0.1:$(PORT) with a Celery worker and beat.
+run: export SHOP_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_catalog

@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -220,6 +221,12 @@ def targets() -> list[Target]:
     ]
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"), "config.wsgi:application",
@@ -312,7 +319,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
                         help="gunicorn sync workers (default 2 × cores + 1, as the README advises)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: a free one)")
     parser.add_argument("--smoke", action="store_true",
                         help="about a second per URL, 4 connections; exit non-zero on any error or non-2xx")
     args = parser.parse_args()
@@ -336,9 +343,11 @@ def main() -> int:
 
         connections.close_all()
 
-        base = f"http://127.0.0.1:{args.port}"
+        # A free port by default: a developer's own `make run` or another server may hold any fixed one.
+        port = args.port or free_port()
+        base = f"http://127.0.0.1:{port}"
         log = workdir / "gunicorn.log"
-        server = start_gunicorn(env, args.port, args.workers, log)
+        server = start_gunicorn(env, port, args.workers, log)
         try:
             wait_until_serving(base, server)
             # The first request of each URL finds nothing cached: its time is the cold-cache cost.
