@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from shop.cart import Cart
+from shop.catalog_cache import catalog_version, pinned_catalog_version
 from shop.models import IU_PER_MCG_VITAMIN_D
 
 from . import engine
@@ -153,6 +154,10 @@ def result(request: HttpRequest, pk: UUID) -> HttpResponse:
     d3 = outcome.get("d3")
     projection = outcome.get("projection") or []
     chart_points = chart_points_from_outcome(projection)
+    # The food lines and the match are both cached per catalog version: read it once for both.
+    with pinned_catalog_version(catalog_version()):
+        foods = food_lines_for(codes=outcome.get("food_nutrients") or [], limit=FOOD_LINES_SHOWN)
+        match = matching_products_for(result)
     return render(
         request,
         "advisor/result.html",
@@ -165,8 +170,8 @@ def result(request: HttpRequest, pk: UUID) -> HttpResponse:
             "k2_alternative": outcome.get("k2_alternative"),
             "chart_svg": projection_chart_svg(chart_points),
             "chart_points": chart_points,
-            "foods": food_lines_for(codes=outcome.get("food_nutrients") or [], limit=FOOD_LINES_SHOWN),
-            "match": matching_products_for(result),
+            "foods": foods,
+            "match": match,
         },
     )
 

@@ -11,14 +11,21 @@ render those parts per request around the cached HTML.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import CatalogVersion
@@ -34,8 +41,16 @@ _VERSION_SQL = (
 )
 
 
+# Set while one response is built from several cached parts (``pinned_catalog_version``): they
+# then read the version once, and all belong to the same one.
+_pinned_version: ContextVar[str | None] = ContextVar("pinned_catalog_version", default=None)
+
+
 def catalog_version() -> str:
     """The current catalog version as a cache-key part: the counter and when it last moved."""
+    pinned = _pinned_version.get()
+    if pinned is not None:
+        return pinned
     # Plain SQL: this runs on every page view, and the ORM would spend longer building the query
     # than the database spends answering it.
     with connection.cursor() as cursor:
@@ -51,18 +66,30 @@ def catalog_cache_key(version: str, name: str, *parts: object) -> str:
     return f"catalog:{name}:{digest}"
 
 
-def catalog_cached(version: str, name: str, *parts: object, build: Callable[[], T]) -> T:
-    """``build()``'s value for this catalog version and these parts, from the cache when there."""
-    key = catalog_cache_key(version, name, *parts)
+def catalog_cache_get(key: str) -> object | None:
+    """The value cached under ``key`` (this process's copy first), or None."""
     local = caches["catalog-local"]
     value = local.get(key)
     if value is None:
         value = cache.get(key)
-        if value is None:
-            value = build()
-            value = _NOTHING if value is None else value
-            cache.set(key, value, settings.SHOP_CATALOG_CACHE_SECONDS)
-        local.set(key, value)
+        if value is not None:
+            local.set(key, value)
+    return value
+
+
+def catalog_cache_set(key: str, value: object) -> None:
+    cache.set(key, value, settings.SHOP_CATALOG_CACHE_SECONDS)
+    caches["catalog-local"].set(key, value)
+
+
+def catalog_cached(version: str, name: str, *parts: object, build: Callable[[], T]) -> T:
+    """``build()``'s value for this catalog version and these parts, from the cache when there."""
+    key = catalog_cache_key(version, name, *parts)
+    value = catalog_cache_get(key)
+    if value is None:
+        value = build()
+        value = _NOTHING if value is None else value
+        catalog_cache_set(key, value)
     return None if value == _NOTHING else value
 
 
@@ -74,3 +101,94 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
         "low_stock_threshold": settings.SHOP_LOW_STOCK_THRESHOLD,
     }
     return mark_safe(render_to_string(template_name, {**shared, **context}))  # noqa: S308 - template output
+
+
+# --- Whole pages for first-time visitors ------------------------------------------------------------
+# A visitor who sends no cookie at all (the first page of a visit, a link from a newsletter) has no
+# session, cart, messages or login: on pages without a CSRF token, every such visitor gets the same
+# bytes, so the whole response is cached per catalog version and path. Anyone with a cookie, and
+# every page that sets one, goes through the views as usual (config.middleware).
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    content: bytes
+
+
+def shared_page(when: Callable[[HttpRequest], bool] | None = None) -> Callable:
+    """Mark a view whose response to a visitor without cookies every such visitor can share.
+
+    Only for views that render no CSRF token and read nothing from the session but the cart count;
+    ``when(request)`` can exclude requests (free-text searches, unknown parameters).
+    """
+    def mark(view: Callable) -> Callable:
+        view.shared_page_when = when or (lambda request: True)
+        return view
+    return mark
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_page_rule(path: str, urlconf: str) -> Callable[[HttpRequest], bool] | None:
+    # Remembered per path and URLconf: every request would otherwise resolve its URL twice (here
+    # and in Django's handler).
+    try:
+        return getattr(resolve(path, urlconf).func, "shared_page_when", None)
+    except Resolver404:
+        return None
+
+
+@dataclass(frozen=True)
+class SharedPageRequest:
+    key: str
+    version: str
+
+
+def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
+    """Where this request's page is cached, if the request may share a cached page at all."""
+    if request.method != "GET" or request.META.get("HTTP_COOKIE") or request.META.get("HTTP_AUTHORIZATION"):
+        return None
+    when = _shared_page_rule(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    if when is None or not when(request):
+        return None
+    # The host (validated here against ALLOWED_HOSTS, as the views would) and scheme: a page never
+    # crosses sites, should it ever hold an absolute URL.
+    host = request.get_host()
+    version = catalog_version()
+    return SharedPageRequest(
+        catalog_cache_key(version, "page", request.scheme, host, request.get_full_path()), version
+    )
+
+
+def shared_page_response(key: str) -> HttpResponse | None:
+    page = catalog_cache_get(key)
+    if page is None:
+        return None
+    response = HttpResponse(page.content, status=page.status)
+    for name, value in page.headers:
+        response.headers[name] = value
+    return response
+
+
+@contextmanager
+def pinned_catalog_version(version: str) -> Iterator[None]:
+    token = _pinned_version.set(version)
+    try:
+        yield
+    finally:
+        _pinned_version.reset(token)
+
+
+def shared_page_store(key: str, request: HttpRequest, response: HttpResponse) -> None:
+    """Cache the page, unless it is anything but a plain 200 without cookies."""
+    patch_vary_headers(response, ("Cookie",))
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or response.has_header("Set-Cookie")
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    ):
+        return
+    catalog_cache_set(key, SharedPage(response.status_code, tuple(response.items()), response.content))

@@ -13,12 +13,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from .cart import Cart
-from .catalog_cache import catalog_cached, catalog_version, render_fragment
+from .catalog_cache import catalog_cached, catalog_version, render_fragment, shared_page
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_PAGES
@@ -53,6 +56,7 @@ def _page_context(**context) -> dict:
     return {"low_stock_threshold": settings.SHOP_LOW_STOCK_THRESHOLD, **context}
 
 
+@shared_page()
 def home(request: HttpRequest) -> HttpResponse:
     content = catalog_cached(
         catalog_version(), "home",
@@ -108,11 +112,16 @@ def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
     return paginator.page(number)
 
 
-def product_list_view(request: HttpRequest) -> HttpResponse:
-    # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
+def _list_is_cacheable(request: HttpRequest) -> bool:
     # Free-text searches and unknown parameters are rendered fresh: shoppers rarely repeat them,
     # and arbitrary query strings must not be able to fill the shared cache.
-    if request.GET.get("q") or not set(request.GET) <= CACHEABLE_LIST_PARAMETERS:
+    return not request.GET.get("q") and set(request.GET) <= CACHEABLE_LIST_PARAMETERS
+
+
+@shared_page(when=_list_is_cacheable)
+def product_list_view(request: HttpRequest) -> HttpResponse:
+    # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
+    if not _list_is_cacheable(request):
         content = _product_list_content(request)
     else:
         content = catalog_cached(
@@ -230,18 +239,46 @@ def _product_page(slug: str) -> ProductPage | None:
 
 
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = catalog_cached(catalog_version(), "product-page", slug, build=lambda: _product_page(slug))
+    version = catalog_version()
+    if not request.COOKIES:
+        return _product_detail_first_visit(request, version, slug)
+    page = catalog_cached(version, "product-page", slug, build=lambda: _product_page(slug))
     if page is None:
         raise Http404("No such product")
-    return render(
-        request,
-        "shop/product_detail.html",
-        _page_context(
-            page=page,
-            in_cart=Cart(request.session).quantity_of(page.product_id),
-            max_quantity=min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1)),
-        ),
+    return render(request, "shop/product_detail.html", _product_detail_context(request, page))
+
+
+def _product_detail_context(request: HttpRequest, page: ProductPage, **extra) -> dict:
+    return _page_context(
+        page=page,
+        in_cart=Cart(request.session).quantity_of(page.product_id),
+        max_quantity=min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1)),
+        **extra,
     )
+
+
+# Stands in for the CSRF token in the cached first-visit page; never sent to anyone.
+CSRF_TOKEN_SLOT = "csrf-token-slot-a6c1e0d2f4"  # noqa: S105 - a placeholder, not a secret
+
+
+def _product_detail_first_visit(request: HttpRequest, version: str, slug: str) -> HttpResponse:
+    """The page for a visitor who sends no cookie (no cart, no messages, no login): the same HTML
+    for every such visitor but for the CSRF token, so that HTML is cached with a slot for it and
+    each visitor gets a token (and cookie) of their own, exactly as the full render would give."""
+    def build() -> str | None:
+        page = catalog_cached(version, "product-page", slug, build=lambda: _product_page(slug))
+        if page is None:
+            return None
+        context = _product_detail_context(request, page, csrf_token=CSRF_TOKEN_SLOT)
+        return render_to_string("shop/product_detail.html", context, request=request)
+
+    html = catalog_cached(version, "product-page-first-visit", slug, build=build)
+    if html is None:
+        raise Http404("No such product")
+    response = HttpResponse(html.replace(CSRF_TOKEN_SLOT, get_token(request)))
+    # What the full render's session access adds: the page differs for visitors with cookies.
+    patch_vary_headers(response, ("Cookie",))
+    return response
 
 
 # --- Foods and nutrients ----------------------------------------------------------------------------
@@ -257,6 +294,7 @@ class FoodCell:
 FOOD_SORT_LABELS = {"name": "Food", "d3": "Vitamin D3", "mk4": "K2 MK-4", "mk7": "K2 MK-7", "k1": "K1"}
 
 
+@shared_page(when=lambda request: set(request.GET) <= {"sort", "nutrient"})
 def food_list(request: HttpRequest) -> HttpResponse:
     content = catalog_cached(
         catalog_version(), "foods", sorted(request.GET.lists()), build=lambda: _food_list_content(request)
@@ -320,6 +358,7 @@ def _food_list_content(request: HttpRequest) -> SafeString:
     )
 
 
+@shared_page()
 def nutrient_detail(request: HttpRequest, code: str) -> HttpResponse:
     page = NUTRIENT_PAGES.get(code)
     if page is None:

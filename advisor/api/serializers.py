@@ -205,4 +205,9 @@ def recommendation_response_data(
             for f in foods
         ],
     }
-    return RecommendationSerializer(body).data
+    return _RECOMMENDATION_SERIALIZER.to_representation(body)
+
+
+# Built once: binding the nested fields (a deep copy of each declared field) cost more than
+# serializing the body itself.
+_RECOMMENDATION_SERIALIZER = RecommendationSerializer()

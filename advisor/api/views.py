@@ -11,6 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shop.catalog_cache import catalog_version, pinned_catalog_version
+
 from ..models import AdvisorResult
 from ..selectors import food_lines_for, matching_products_for
 from ..services import recommendation_create
@@ -24,11 +26,15 @@ FOOD_LINES_RETURNED = 8
 
 
 def _response_body(request: Request, result: AdvisorResult) -> dict:
+    # The match and the food lines are both cached per catalog version: read it once for both.
+    with pinned_catalog_version(catalog_version()):
+        match = matching_products_for(result)
+        foods = food_lines_for(codes=result.outcome.get("food_nutrients") or [], limit=FOOD_LINES_RETURNED)
     return recommendation_response_data(
         result=result,
         url=request.build_absolute_uri(reverse("advisor_api:recommendation_detail", args=[result.pk])),
-        match=matching_products_for(result),
-        foods=food_lines_for(codes=result.outcome.get("food_nutrients") or [], limit=FOOD_LINES_RETURNED),
+        match=match,
+        foods=foods,
     )
 
 

@@ -23,6 +23,8 @@ from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
 from config.pagination import PageNumberPagination
+from shop.catalog_cache import catalog_cached, catalog_version
+from shop.forms import ProductFilterForm
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
 from shop.services.order_errors import InvalidOrderTransition
@@ -61,21 +63,54 @@ class ProductPagination(PageNumberPagination):
 # --- Catalog (everyone) -----------------------------------------------------------------------
 
 
+class SharedCatalogDataMixin:
+    """Catalog answers are the same for every caller, so their serialized data is cached per
+    catalog version (any change shoppers can see moves it, see shop.catalog_cache).
+
+    The key holds the scheme, host and raw query string, because the data holds absolute URLs
+    (links to pages keep the parameters as sent). Searches and unknown parameters are served fresh,
+    as on the shop's pages: arbitrary query strings must not be able to fill the shared cache.
+    Errors (a 400 for a bad value, a 404) are raised while building, so they are never cached.
+    """
+
+    cacheable_parameters: frozenset[str] = frozenset()
+
+    def shared_response(self, request: Request, build: Callable[[], Response]) -> Response:
+        query = request.query_params
+        if query.get("q") or not set(query) <= self.cacheable_parameters:
+            return build()
+        data = catalog_cached(
+            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(),
+            request.get_full_path(), build=lambda: build().data,
+        )
+        return Response(data)
+
+
+
 @extend_schema(tags=["catalog"], parameters=PRODUCT_QUERY_PARAMETERS)
-class ProductListView(generics.ListAPIView):
+class ProductListView(SharedCatalogDataMixin, generics.ListAPIView):
     """Active products with the shop's filters, search (`q`), sorting (`sort`) and pages (`page`)."""
 
     serializer_class = ProductSerializer
     pagination_class = ProductPagination
+    cacheable_parameters = frozenset(ProductFilterForm.base_fields) | {"page"}
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.shared_response(request, lambda: super(ProductListView, self).list(request, *args, **kwargs))
 
     def get_queryset(self) -> QuerySet[Product]:
         return product_list(filters=product_filters_from_query(self.request.query_params))
 
 
 @extend_schema(tags=["catalog"])
-class ProductDetailView(generics.RetrieveAPIView):
+class ProductDetailView(SharedCatalogDataMixin, generics.RetrieveAPIView):
     serializer_class = ProductSerializer
     lookup_field = "slug"
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self.shared_response(
+            request, lambda: super(ProductDetailView, self).retrieve(request, *args, **kwargs)
+        )
 
     def get_object(self) -> Product:
         try:
@@ -85,16 +120,24 @@ class ProductDetailView(generics.RetrieveAPIView):
 
 
 @extend_schema(tags=["catalog"])
-class NutrientListView(generics.ListAPIView):
+class NutrientListView(SharedCatalogDataMixin, generics.ListAPIView):
     serializer_class = NutrientSerializer
     queryset = Nutrient.objects.order_by("sort_order", "code")
+    cacheable_parameters = frozenset({"page"})
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.shared_response(request, lambda: super(NutrientListView, self).list(request, *args, **kwargs))
 
 
 @extend_schema(tags=["catalog"], parameters=FOOD_QUERY_PARAMETERS)
-class FoodListView(generics.ListAPIView):
+class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
     """Food sources with their amounts; with `nutrient`, only foods carrying one of them, richest first."""
 
     serializer_class = FoodSourceSerializer
+    cacheable_parameters = frozenset(FoodQueryForm.base_fields) | {"page"}
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return self.shared_response(request, lambda: super(FoodListView, self).list(request, *args, **kwargs))
 
     def get_queryset(self) -> QuerySet[FoodSource] | list[FoodSource]:
         codes = cleaned_query(FoodQueryForm, self.request.query_params)["nutrient"]

@@ -36,13 +36,19 @@ def _srcset(renditions: dict, size_name: str, kind: str) -> str:
 
 
 @register.inclusion_tag("shop/includes/picture.html")
-def product_picture(image: ProductImage | None, size: str = "card", alt: str = "", css_class: str = "") -> dict:
+def product_picture(
+    image: ProductImage | None, size: str = "card", alt: str = "", css_class: str = "", loading: str = "lazy"
+) -> dict:
+    """A <picture> for one rendition size. ``loading="eager"`` for the page's main image, which the
+    browser should fetch at once rather than after layout."""
     if size not in RENDITION_SIZES:
         raise template.TemplateSyntaxError(
             f"product_picture size must be one of {', '.join(RENDITION_SIZES)}, not {size!r}"
         )
     box = RENDITION_SIZES[size]
-    context = {"size": size, "css_class": css_class, "loading": "lazy"}
+    if loading not in ("lazy", "eager"):
+        raise template.TemplateSyntaxError(f"product_picture loading must be 'lazy' or 'eager', not {loading!r}")
+    context = {"size": size, "css_class": css_class, "loading": loading}
     if image is None or not image.image:
         return {**context, "placeholder": True, "src": static(PLACEHOLDER_STATIC_PATH), "width": box, "height": box,
                 "alt": alt}

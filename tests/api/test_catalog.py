@@ -153,18 +153,19 @@ def _make_rich_products(count: int) -> None:
 
 def test_product_list_query_count_does_not_grow_with_products(anonymous_client, django_assert_num_queries):
     _make_rich_products(2)
-    # count, products (with stock), doses (with nutrients), images.
-    with django_assert_num_queries(4):
+    # catalog version (the cache key), count, products (with stock), doses (with nutrients), images.
+    with django_assert_num_queries(5):
         assert len(anonymous_client.get("/api/products/").json()["results"]) == 2
     _make_rich_products(6)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert len(anonymous_client.get("/api/products/").json()["results"]) == 8
 
 
 def test_product_detail_query_count(anonymous_client, django_assert_num_queries):
     product = ProductFactory(doses={"d3": 25, "k2-mk7": 100})
     product_image_create(product=product, file=_png_upload())
-    with django_assert_num_queries(3):
+    # catalog version (the cache key), product, doses, images.
+    with django_assert_num_queries(4):
         assert anonymous_client.get(f"/api/products/{product.slug}/").status_code == 200
 
 
@@ -182,8 +183,8 @@ def test_nutrients_list(anonymous_client):
 def test_foods_list_with_amounts_and_sources(anonymous_client, django_assert_num_queries):
     FoodSourceFactory(name="Salmon", slug="salmon", serving="3 oz (85 g)", amounts={"d3": "14.2"})
     FoodSourceFactory(name="Natto", slug="natto", serving="1 oz", amounts={"k2-mk7": 250})
-    # count, foods, amounts (with nutrients).
-    with django_assert_num_queries(3):
+    # catalog version (the cache key), count, foods, amounts (with nutrients).
+    with django_assert_num_queries(4):
         body = anonymous_client.get("/api/foods/").json()
     assert [row["slug"] for row in body["results"]] == ["natto", "salmon"]
     salmon = body["results"][1]

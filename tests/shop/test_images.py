@@ -334,6 +334,13 @@ def test_product_picture_without_an_image_shows_the_placeholder(settings):
     assert (Path(settings.BASE_DIR) / "static" / "img" / "product-placeholder.svg").is_file()
 
 
+def test_product_picture_loads_eagerly_only_when_asked():
+    assert 'loading="eager"' in render('{% product_picture None "detail" loading="eager" %}')
+    assert 'loading="lazy"' in render('{% product_picture None "detail" %}')
+    with pytest.raises(TemplateSyntaxError, match="lazy"):
+        render('{% product_picture None "detail" loading="soon" %}')
+
+
 def test_product_picture_rejects_an_unknown_size():
     with pytest.raises(TemplateSyntaxError, match="mini, card, detail"):
         render('{% product_picture None "huge" %}')

@@ -1,6 +1,7 @@
 """Every storefront page renders with its content, and unknown things are 404s."""
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 
@@ -54,6 +55,24 @@ def test_product_page_shows_doses_prices_and_stock(client, settings):
     assert "$6.00" in html                                   # per 30 days
     assert "In stock" in html
     assert 'name="quantity"' in html and "Add to cart" in html
+
+
+@pytest.mark.parametrize(("doses", "shows_iu_note"), [({"d3": 25}, True), ({"k2-mk7": 90}, False)])
+def test_the_iu_conversion_note_shows_only_for_products_with_vitamin_d(client, doses, shows_iu_note):
+    product = ProductFactory(doses=doses)
+
+    html = client.get(product.get_absolute_url()).content.decode()
+
+    assert ("1 mcg = 40 IU" in html) is shows_iu_note
+
+
+def test_the_main_product_image_loads_eagerly(client):
+    product = ProductFactory()  # no image: the placeholder stands in the main image's place
+
+    html = client.get(product.get_absolute_url()).content.decode()
+
+    main_image_tag = re.search(r'<img class="[^"]*product-picture-detail[^>]*>', html).group(0)
+    assert 'loading="eager"' in main_image_tag
 
 
 @pytest.mark.parametrize(
