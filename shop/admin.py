@@ -26,6 +26,7 @@ from .models import (
     ProductImage,
     ProductNutrient,
     Stock,
+    oversold_q,
 )
 from .services.images import product_image_renditions_build, validate_image_upload
 from .services.order_errors import OrderError
@@ -141,7 +142,7 @@ class StockStateFilter(admin.SimpleListFilter):
             case "out":
                 return queryset.filter(Q(stock__isnull=True) | Q(stock__on_hand=F("stock__allocated")))
             case "oversold":
-                return queryset.filter(stock__allocated__gt=F("stock__on_hand"))
+                return queryset.filter(oversold_q())
         return queryset
 
 

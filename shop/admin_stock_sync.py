@@ -10,11 +10,11 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
 from .feeds import is_local_path
-from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
+from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, oversold_q
 from .services.stock_sync import stock_sync_enqueue
 from .services.suppliers import supplier_delete, supplier_save
 
@@ -192,9 +192,9 @@ class OversoldFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(stock__allocated__gt=F("stock__on_hand"))
+            return queryset.filter(oversold_q())
         if self.value() == "no":
-            return queryset.exclude(stock__allocated__gt=F("stock__on_hand"))
+            return queryset.exclude(oversold_q())
         return queryset
 
 

@@ -18,6 +18,26 @@ from django.urls import reverse
 IU_PER_MCG_VITAMIN_D = 40
 
 
+def vitamin_d_iu(amount_mcg: Decimal) -> int:
+    """International units for an amount of vitamin D in mcg (1 mcg = 40 IU), rounded half up."""
+    return int((amount_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def available_units(on_hand: int, allocated: int) -> int:
+    """What can still be sold: on hand minus what orders hold, never below zero."""
+    return max(on_hand - allocated, 0)
+
+
+def in_stock_q() -> Q:
+    """Products with at least one unit available (a product without a Stock row has none)."""
+    return Q(stock__on_hand__gt=F("stock__allocated"))
+
+
+def oversold_q() -> Q:
+    """Products whose orders hold more than the supplier reports on hand (after a stock sync)."""
+    return Q(stock__allocated__gt=F("stock__on_hand"))
+
+
 class Nutrient(models.Model):
     """A nutrient a product or food can carry: D3, K2 MK-4, K2 MK-7, K1."""
 
@@ -68,7 +88,7 @@ class ProductQuerySet(models.QuerySet):
         )
 
     def in_stock(self) -> ProductQuerySet:
-        return self.filter(stock__on_hand__gt=F("stock__allocated"))
+        return self.filter(in_stock_q())
 
 
 class Product(models.Model):
@@ -148,7 +168,7 @@ class ProductNutrient(models.Model):
         """International units, for vitamin D only (1 mcg = 40 IU); None for other nutrients."""
         if self.nutrient.code != Nutrient.Code.D3:
             return None
-        return int((self.amount_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value(rounding=ROUND_HALF_UP))
+        return vitamin_d_iu(self.amount_mcg)
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:
@@ -205,7 +225,7 @@ class Stock(models.Model):
 
     @property
     def available(self) -> int:
-        return max(self.on_hand - self.allocated, 0)
+        return available_units(self.on_hand, self.allocated)
 
     @property
     def is_oversold(self) -> bool:
@@ -248,7 +268,7 @@ class FoodNutrientAmount(models.Model):
     def amount_iu(self) -> int | None:
         if self.nutrient.code != Nutrient.Code.D3:
             return None
-        return int((self.amount_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value(rounding=ROUND_HALF_UP))
+        return vitamin_d_iu(self.amount_mcg)
 
 
 class Order(models.Model):

@@ -21,7 +21,15 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from .models import IU_PER_MCG_VITAMIN_D, FoodNutrientAmount, FoodSource, Nutrient, Product, ProductNutrient
+from .models import (
+    IU_PER_MCG_VITAMIN_D,
+    FoodNutrientAmount,
+    FoodSource,
+    Nutrient,
+    Product,
+    ProductNutrient,
+    in_stock_q,
+)
 
 K2_CODES = (Nutrient.Code.K2_MK4.value, Nutrient.Code.K2_MK7.value)
 FILTER_NUTRIENT_CODES = (Nutrient.Code.D3.value, *K2_CODES)
@@ -125,10 +133,6 @@ def _k2_dose_q(mcg_min: Decimal | None, mcg_max: Decimal | None) -> Q:
     return Q(_has_nutrient(K2_CODES, _range_q("amount_mcg", mcg_min, mcg_max)))
 
 
-def _in_stock_q() -> Q:
-    return Q(stock__on_hand__gt=F("stock__allocated"))
-
-
 def _filter_conditions(filters: ProductFilters) -> dict[str, Q]:
     """One condition per facet dimension, so a facet can be counted with every filter but its own."""
     conditions: dict[str, Q] = {}
@@ -143,7 +147,7 @@ def _filter_conditions(filters: ProductFilters) -> dict[str, Q]:
     if filters.price_min is not None or filters.price_max is not None:
         conditions["price"] = _range_q("price", filters.price_min, filters.price_max)
     if filters.in_stock:
-        conditions["in_stock"] = _in_stock_q()
+        conditions["in_stock"] = in_stock_q()
     if filters.q:
         conditions["q"] = Q(name__icontains=filters.q) | Q(brand__icontains=filters.q) | Q(
             description__icontains=filters.q

@@ -70,10 +70,11 @@ def stock_allocate(lines: Sequence[StockLine]) -> None:
     quantities = merge_quantities(lines)
     catalog_version_bump()
     locked = stock_lock(quantities)
+    available = {product_id: locked[product_id].available if product_id in locked else 0 for product_id in quantities}
     short = {
-        product_id: (requested, locked[product_id].available if product_id in locked else 0)
+        product_id: (requested, available[product_id])
         for product_id, requested in quantities.items()
-        if requested > (locked[product_id].available if product_id in locked else 0)
+        if requested > available[product_id]
     }
     if short:
         names = dict(Product.objects.filter(pk__in=short).values_list("pk", "name"))

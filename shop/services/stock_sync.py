@@ -27,7 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ..feeds import FeedError, FeedRow, FeedUnavailable, ParsedFeed, check_skus, fetch_feed, parse_feed
-from ..models import Stock, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
+from ..models import Stock, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, available_units
 from .catalog_version import catalog_version_bump
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class LowStockItem:
 
     @property
     def available(self) -> int:
-        return max(self.on_hand - self.allocated, 0)
+        return available_units(self.on_hand, self.allocated)
 
 
 @dataclass(frozen=True)
