@@ -6,7 +6,7 @@ order row first, so a double click in the admin cannot release or consume stock 
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -183,32 +183,30 @@ def _stock_lines(order: Order) -> list[StockLine]:
 
 
 @transaction.atomic
-def order_mark_paid(*, order: Order) -> Order:
-    """placed -> paid. Returns the updated order (a fresh instance; ``order`` itself is not changed)."""
-    locked = _lock_for_transition(order, Order.Status.PAID)
-    locked.status = Order.Status.PAID
-    locked.paid_at = timezone.now()
-    locked.save(update_fields=["status", "paid_at", "updated_at"])
+def _transition(
+    order: Order, target: str, stamp_field: str, stock_change: Callable[[list[StockLine]], None] | None = None
+) -> Order:
+    """Lock the order, check the move is allowed, change its stock, then record the new status and
+    when it happened. Returns a fresh instance; ``order`` itself is not changed."""
+    locked = _lock_for_transition(order, target)
+    if stock_change is not None:
+        stock_change(_stock_lines(locked))
+    locked.status = target
+    setattr(locked, stamp_field, timezone.now())
+    locked.save(update_fields=["status", stamp_field, "updated_at"])
     return locked
 
 
-@transaction.atomic
+def order_mark_paid(*, order: Order) -> Order:
+    """placed -> paid."""
+    return _transition(order, Order.Status.PAID, "paid_at")
+
+
 def order_ship(*, order: Order) -> Order:
     """placed|paid -> shipped: the held units leave the warehouse (allocated and on hand both drop)."""
-    locked = _lock_for_transition(order, Order.Status.SHIPPED)
-    stock_consume(_stock_lines(locked))
-    locked.status = Order.Status.SHIPPED
-    locked.shipped_at = timezone.now()
-    locked.save(update_fields=["status", "shipped_at", "updated_at"])
-    return locked
+    return _transition(order, Order.Status.SHIPPED, "shipped_at", stock_consume)
 
 
-@transaction.atomic
 def order_cancel(*, order: Order) -> Order:
     """placed|paid -> cancelled: the held units become available again."""
-    locked = _lock_for_transition(order, Order.Status.CANCELLED)
-    stock_release(_stock_lines(locked))
-    locked.status = Order.Status.CANCELLED
-    locked.cancelled_at = timezone.now()
-    locked.save(update_fields=["status", "cancelled_at", "updated_at"])
-    return locked
+    return _transition(order, Order.Status.CANCELLED, "cancelled_at", stock_release)
