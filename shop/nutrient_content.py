@@ -74,6 +74,14 @@ class NutrientPage:
     caveat: str = GENERAL_INFORMATION_CAVEAT
 
 
+# Both K2 forms share this gap in the evidence, and both pages say so in the same words.
+K2_PREGNANCY_AND_CHILDHOOD_UNKNOWN = Claim(
+    "No authoritative statement on the safety of K2 supplements in pregnancy, breastfeeding or "
+    "childhood was found, so ask a clinician first.",
+    NO_SOURCE_FOUND,
+)
+
+
 D3_PAGE = NutrientPage(
     code="d3",
     title="Vitamin D3 (cholecalciferol)",
@@ -262,11 +270,7 @@ K2_MK7_PAGE = NutrientPage(
                     "taking vitamin K in any form.",
                     WARFARIN_COUNSELLING,
                 ),
-                Claim(
-                    "No authoritative statement on the safety of K2 supplements in pregnancy, breastfeeding or "
-                    "childhood was found, so ask a clinician first.",
-                    NO_SOURCE_FOUND,
-                ),
+                K2_PREGNANCY_AND_CHILDHOOD_UNKNOWN,
             ),
         ),
         Section(
@@ -351,11 +355,7 @@ K2_MK4_PAGE = NutrientPage(
                     "prescriber before starting any vitamin K supplement.",
                     WARFARIN_COUNSELLING,
                 ),
-                Claim(
-                    "No authoritative statement on the safety of K2 supplements in pregnancy, breastfeeding or "
-                    "childhood was found, so ask a clinician first.",
-                    NO_SOURCE_FOUND,
-                ),
+                K2_PREGNANCY_AND_CHILDHOOD_UNKNOWN,
             ),
         ),
         Section(
