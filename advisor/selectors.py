@@ -112,6 +112,11 @@ class ProductNeed:
         return limits
 
 
+def price_for_30_days(price_per_day: Decimal) -> Decimal:
+    """Thirty daily servings, to the cent."""
+    return (price_per_day * 30).quantize(Decimal("0.01"))
+
+
 @dataclass(frozen=True)
 class MatchedProduct:
     product: Product
@@ -140,7 +145,7 @@ class ProductOption:
 
     @property
     def price_per_30_days(self) -> Decimal:
-        return (self.price_per_day * 30).quantize(Decimal("0.01"))
+        return price_for_30_days(self.price_per_day)
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,7 @@ class ProductMatch:
 
     @property
     def best_price_per_30_days(self) -> Decimal:
-        return (sum((item.price_per_day for item in self.best), Decimal(0)) * 30).quantize(Decimal("0.01"))
+        return price_for_30_days(sum((item.price_per_day for item in self.best), Decimal(0)))
 
 
 NO_MATCH = ProductMatch(best=[], alternatives=[])
