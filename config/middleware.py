@@ -11,8 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from shop.catalog_cache import pinned_catalog_version, shared_page_request, shared_page_response, shared_page_store
-
 
 def build_policy(directives: Mapping[str, Sequence[str] | bool]) -> str:
     """``{"default-src": ["'self'"], "upgrade-insecure-requests": True}`` -> the header value."""
@@ -39,27 +37,4 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Content-Security-Policy", self.content_security_policy)
         if self.permissions_policy:
             response.headers.setdefault("Permissions-Policy", self.permissions_policy)
-        return response
-
-
-class SharedPageCacheMiddleware:
-    """Answers visitors without cookies from whole pages cached per catalog version.
-
-    It sits before the session, CSRF, auth and messages middleware: a cached page skips them all,
-    and the first render of it runs through them, so the stored bytes and headers are what those
-    would have produced. Which views qualify and the caching rules live in shop.catalog_cache.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        shared = shared_page_request(request)
-        if shared is None:
-            return self.get_response(request)
-        response = shared_page_response(shared.key)
-        if response is None:
-            with pinned_catalog_version(shared.version):
-                response = self.get_response(request)
-            shared_page_store(shared.key, request, response)
         return response

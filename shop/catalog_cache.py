@@ -107,7 +107,7 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
 # A visitor who sends no cookie at all (the first page of a visit, a link from a newsletter) has no
 # session, cart, messages or login: on pages without a CSRF token, every such visitor gets the same
 # bytes, so the whole response is cached per catalog version and path. Anyone with a cookie, and
-# every page that sets one, goes through the views as usual (config.middleware).
+# every page that sets one, goes through the views as usual (shop.middleware).
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "config.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
-    "config.middleware.SharedPageCacheMiddleware",
+    "shop.middleware.SharedPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
