@@ -113,6 +113,17 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
         return {"answers": answers}
 
 
+def answers_validate(data: object) -> engine.Answers:
+    """The engine's Answers for a request body, or a ValidationError naming each bad field (a 400)."""
+    return _ANSWERS_SERIALIZER.run_validation(data)["answers"]
+
+
+# One instance serves every request. run_validation() keeps nothing on the instance (is_valid() is
+# what stores data and errors), and binding fresh copies of every field per request cost more
+# Python than the rest of the request, engine and insert included.
+_ANSWERS_SERIALIZER = AdvisorAnswersSerializer()
+
+
 # --- response ---------------------------------------------------------------------------------
 
 
@@ -174,22 +185,12 @@ class RecommendationSerializer(serializers.Serializer):
     foods = FoodSerializer(many=True)
 
 
-def recommendation_response_data(
-    *, result: AdvisorResult, url: str, match: ProductMatch, foods: list[FoodLine]
-) -> dict[str, Any]:
-    """The response body for a stored result, in the shape RecommendationSerializer documents."""
-    outcome = result.outcome
-    body = {
-        "id": result.pk,
-        "url": url,
-        "engine_version": result.engine_version,
-        "refer_to_clinician": result.refer_to_clinician,
-        "d3": outcome.get("d3"),
-        "k2": outcome.get("k2"),
-        "warnings": outcome.get("warnings") or [],
-        "rationale": outcome.get("rationale") or [],
-        "retest_after_weeks": outcome.get("retest_after_weeks"),
-        "projection": outcome.get("projection"),
+def recommendation_catalog_lines(*, match: ProductMatch, foods: list[FoodLine]) -> dict[str, list[dict]]:
+    """The catalog half of a response (``products`` and ``foods``), as plain JSON values.
+
+    It depends only on the recommended doses and the catalog version, so the view caches it.
+    """
+    return {
         "products": [
             {
                 "sku": item.product.sku,
@@ -201,13 +202,33 @@ def recommendation_response_data(
             for item in match.best
         ],
         "foods": [
-            {"name": f.name, "nutrient": f.nutrient, "amount": f.amount, "unit": f.unit, "serving": f.serving}
+            {"name": f.name, "nutrient": f.nutrient, "amount": float(f.amount), "unit": f.unit, "serving": f.serving}
             for f in foods
         ],
     }
-    return _RECOMMENDATION_SERIALIZER.to_representation(body)
 
 
-# Built once: binding the nested fields (a deep copy of each declared field) cost more than
-# serializing the body itself.
-_RECOMMENDATION_SERIALIZER = RecommendationSerializer()
+def recommendation_response_data(
+    *, result: AdvisorResult, url: str, catalog_lines: dict[str, list[dict]]
+) -> dict[str, Any]:
+    """The response body for a stored result, in the shape RecommendationSerializer documents.
+
+    Built from plain values, not through the serializer: the stored outcome is already JSON, and
+    walking the nested serializer fields cost more than the rest of the request's Python. The test
+    suite holds the two together (tests/advisor/test_api.py renders bodies through the serializer
+    and compares).
+    """
+    outcome = result.outcome
+    return {
+        "id": str(result.pk),
+        "url": url,
+        "engine_version": result.engine_version,
+        "refer_to_clinician": result.refer_to_clinician,
+        "d3": outcome.get("d3"),
+        "k2": outcome.get("k2"),
+        "warnings": outcome.get("warnings") or [],
+        "rationale": outcome.get("rationale") or [],
+        "retest_after_weeks": outcome.get("retest_after_weeks"),
+        "projection": outcome.get("projection"),
+        **catalog_lines,
+    }

@@ -11,14 +11,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.catalog_cache import catalog_version, pinned_catalog_version
+from shop.catalog_cache import catalog_cached, catalog_version, pinned_catalog_version
 
 from ..models import AdvisorResult
-from ..selectors import food_lines_for, matching_products_for
+from ..selectors import ProductNeed, food_lines_for, matching_products_for
 from ..services import recommendation_create
 from .serializers import (
     AdvisorAnswersSerializer,
     RecommendationSerializer,
+    answers_validate,
+    recommendation_catalog_lines,
     recommendation_response_data,
 )
 
@@ -26,15 +28,22 @@ FOOD_LINES_RETURNED = 8
 
 
 def _response_body(request: Request, result: AdvisorResult) -> dict:
-    # The match and the food lines are both cached per catalog version: read it once for both.
-    with pinned_catalog_version(catalog_version()):
-        match = matching_products_for(result)
-        foods = food_lines_for(codes=result.outcome.get("food_nutrients") or [], limit=FOOD_LINES_RETURNED)
+    version = catalog_version()
+    food_codes = list(result.outcome.get("food_nutrients") or ())
+    # The match and the food lines are cached per catalog version already; their API form is
+    # cached too, as plain values, so a response unpickles no model instances.
+    with pinned_catalog_version(version):
+        catalog_lines = catalog_cached(
+            version, "advisor-api-lines", ProductNeed.from_outcome(result.outcome), food_codes,
+            build=lambda: recommendation_catalog_lines(
+                match=matching_products_for(result),
+                foods=food_lines_for(codes=food_codes, limit=FOOD_LINES_RETURNED),
+            ),
+        )
     return recommendation_response_data(
         result=result,
         url=request.build_absolute_uri(reverse("advisor_api:recommendation_detail", args=[result.pk])),
-        match=match,
-        foods=foods,
+        catalog_lines=catalog_lines,
     )
 
 
@@ -50,9 +59,7 @@ class RecommendationCreateView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        serializer = AdvisorAnswersSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        result = recommendation_create(serializer.validated_data["answers"])
+        result = recommendation_create(answers_validate(request.data))
         return Response(_response_body(request, result), status=status.HTTP_201_CREATED)
 
 

@@ -1,11 +1,18 @@
 """The advisor API: the 201 shape, GET returning the same, and 400 per bad field with nothing stored."""
 from __future__ import annotations
 
+import itertools
+import json
+
 import pytest
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
 from rest_framework.test import APIClient
 
+from advisor import engine
+from advisor.api.serializers import RecommendationSerializer
 from advisor.models import AdvisorResult
+from tests.advisor.test_engine_properties import answers
 from tests.factories import FoodSourceFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +77,29 @@ def test_create_answers_201_with_the_documented_shape(api, catalog):
         "foods"
     ]
     assert {"name": "Natto", "nutrient": "k2-mk7", "amount": 850.0, "unit": "mcg", "serving": "3 oz"} in body["foods"]
+
+
+# A client address per example keeps the advisor's rate limit out of the way.
+_client_addresses = (f"10.0.{n // 250}.{n % 250 + 1}" for n in itertools.count())
+
+
+# The catalog fixture is only read, so one copy serves every example.
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answers=answers())
+def test_the_body_is_exactly_what_the_documented_serializer_renders(api, catalog, answers):
+    """The view builds its body from plain values; the schema comes from RecommendationSerializer.
+
+    Rendering the body through that serializer must change nothing, down to JSON types (an int
+    where the schema says number would still pass here, a missing or misnamed key would not).
+    """
+    response = api.post(
+        CREATE, engine.answers_to_dict(answers), format="json", REMOTE_ADDR=next(_client_addresses)
+    )
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    rendered = RecommendationSerializer().to_representation(body)
+    assert json.dumps(body, sort_keys=True) == json.dumps(rendered, sort_keys=True)
 
 
 def test_the_doses_in_the_catalog_fixture_are_the_ones_recommended(api, catalog):
