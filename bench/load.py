@@ -1,6 +1,7 @@
 """Benchmark: the storefront and API under load, served by gunicorn on PostgreSQL and Redis.
 
-    .venv/bin/python bench/load.py [--duration 10] [--connections 16] [--workers 5] [--smoke]
+    .venv/bin/python bench/load.py [--duration 6] [--rounds 3] [--connections 16] [--workers 5]
+                                   [--only TEXT] [--smoke]
 
 DATABASE_URL (any database on the server; default postgres://postgres@127.0.0.1:5432/postgres) is
 only used to connect: the benchmark drops and creates its own database (``vitashop_load``,
@@ -11,11 +12,14 @@ cache and the Celery broker. Static files are collected into a temporary STATIC_
 gunicorn then serves the site with the production settings (DEBUG off, whitenoise's compressed
 manifest storage, Redis cache), and wrk drives it from its own process over loopback, one URL at a
 time for ``--duration`` seconds each: ``/healthz`` first (a view that touches nothing: Django's
-own ceiling on this machine), then the pages and API endpoints. For each it prints requests per
-second, p50/p95/p99 latency, the throughput as a share of the ceiling, and any socket error or
-non-2xx response; at the end, the resident memory of each gunicorn worker.
+own ceiling on this machine), then the pages and API endpoints. The whole sequence runs
+``--rounds`` times, ending with one more ``/healthz``: a shared virtual machine's speed drifts by
+tens of percent within minutes, so each page's share of the ceiling is taken against the ceilings
+measured just before and after it, and the figures printed are the medians over the rounds:
+requests per second, p50/p95/p99 latency, the share of the ceiling, and the sum of any socket
+errors and non-2xx responses. At the end, the resident memory of each gunicorn worker.
 
-``--smoke`` runs everything for about a second each, with few connections, and exits non-zero on
+``--smoke`` runs everything once for about a second each, with few connections, and exits non-zero on
 any error or non-2xx response. It checks that the site survives concurrent load, not its speed.
 Not a test; the figures depend on the machine and whatever else it is running.
 """
@@ -222,7 +226,7 @@ def targets() -> list[Target]:
 
     product = Product.objects.filter(is_active=True, sku__startswith="LOAD-").order_by("pk").first()
     return [
-        Target("healthz (ceiling, first and last)", "/healthz"),
+        Target("healthz", "/healthz"),
         Target("home", "/"),
         Target("product list", "/products/"),
         Target("product list filtered+sorted", "/products/?nutrient=d3&form=softgel&price_max=30&sort=-price"),
@@ -315,19 +319,36 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return sorted(sizes)
 
 
-def print_results(results: list[Result], ceiling: float) -> None:
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def print_results(rounds: list[list[Result]], ceilings: list[float]) -> None:
+    """One line per URL: medians over the rounds; each round's ratio uses the mean of the ceilings
+    measured just before and just after that round."""
     columns = ("req/s", "ceiling", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "sock err")
     print(f"{'':38} " + " ".join(f"{column:>8}" for column in columns))
-    for r in results:
+    print(f"{'healthz (the ceiling)':38.38} {median(ceilings):8.1f} {'1.00':>8}   "
+          f"(measured: {', '.join(f'{c:.0f}' for c in ceilings)})")
+    for n, target in enumerate(r.target for r in rounds[0]):
+        results = [round_results[n] for round_results in rounds]
+        ratios = [
+            r.rps / ((ceilings[i] + ceilings[i + 1]) / 2) for i, r in enumerate(results)
+        ]
         print(
-            f"{r.target.label:38.38} {r.rps:8.1f} {r.rps / ceiling:8.2f} {r.p50_ms:8.1f} {r.p95_ms:8.1f} "
-            f"{r.p99_ms:8.1f} {r.non2xx:8d} {r.socket_errors:8d}"
+            f"{target.label:38.38} {median([r.rps for r in results]):8.1f} {median(ratios):8.2f} "
+            f"{median([r.p50_ms for r in results]):8.1f} {median([r.p95_ms for r in results]):8.1f} "
+            f"{median([r.p99_ms for r in results]):8.1f} {sum(r.non2xx for r in results):8d} "
+            f"{sum(r.socket_errors for r in results):8d}"
         )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per URL (default 10)")
+    parser.add_argument("--duration", type=int, default=6, help="seconds of load per URL and round (default 6)")
+    parser.add_argument("--rounds", type=int, default=3, help="times the whole sequence runs (default 3)")
     parser.add_argument("--connections", type=int, default=16, help="concurrent connections (default 16)")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1,
                         help="gunicorn sync workers (default 2 × cores + 1, as the README advises)")
@@ -340,7 +361,7 @@ def main() -> int:
     # Stopped from outside (CI timeout, kill): still stop gunicorn and remove the temporary files.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(f"stopped by signal {signum}"))
     if args.smoke:
-        args.duration, args.connections = 1, 4
+        args.duration, args.rounds, args.connections = 1, 1, 4
 
     source_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     name = os.environ.get("LOAD_DATABASE", "vitashop_load")
@@ -374,12 +395,17 @@ def main() -> int:
                 statuses += [request(base, target) for _ in range(args.workers * 2)]
                 if any(not 200 <= status < 300 for status in statuses):
                     print(f"{target.label}: {target.path} answered {sorted(set(statuses))} before the load started")
-            # The ceiling is measured first and again last: other work on the machine moves it, and
-            # the pages' ratios use the mean of the two.
-            results = [
-                run_wrk(base, target, duration=args.duration, connections=args.connections, workdir=workdir)
-                for target in [*urls, urls[0]]
-            ]
+            # Each round: the ceiling, then every page; one more ceiling closes the last round.
+            ceiling, pages = urls[0], urls[1:]
+
+            def load(target: Target) -> Result:
+                return run_wrk(base, target, duration=args.duration, connections=args.connections, workdir=workdir)
+
+            ceilings, rounds = [load(ceiling)], []
+            for _ in range(args.rounds):
+                rounds.append([load(target) for target in pages])
+                ceilings.append(load(ceiling))
+            results = [*ceilings, *(r for round_results in rounds for r in round_results)]
             rss = worker_rss_mb(server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -387,9 +413,10 @@ def main() -> int:
             errors = log.read_text() if log.exists() else ""
 
     load = os.getloadavg()
-    print(f"\n{args.workers} gunicorn sync workers, {args.connections} connections, {args.duration} s per URL; "
+    print(f"\n{args.workers} gunicorn sync workers, {args.connections} connections, {args.duration} s per URL, "
+          f"{args.rounds} round(s); "
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print_results(results, ceiling=(results[0].rps + results[-1].rps) / 2)
+    print_results(rounds, [c.rps for c in ceilings])
     print("first request, nothing cached: " + ", ".join(f"{label} {ms:.0f} ms" for label, ms in cold_ms.items()))
     print("RSS per worker after the run: " + ", ".join(f"{size:.0f} MB" for size in rss))
     if "Traceback" in errors or "ERROR" in errors:
