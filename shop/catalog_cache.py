@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
@@ -110,11 +111,17 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
 # every page that sets one, goes through the views as usual (shop.middleware).
 
 
+# Stands in for the CSRF token in a page every visitor without cookies shares (the product page's
+# add-to-cart form); never sent to anyone: fill_csrf_token_slot puts each visitor's own token there.
+CSRF_TOKEN_SLOT = "csrf-token-slot-a6c1e0d2f4"  # noqa: S105 - a placeholder, not a secret
+
+
 @dataclass(frozen=True)
 class SharedPage:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
+    csrf_token_slot: bool = False  # the content holds CSRF_TOKEN_SLOT, to fill per visitor
 
 
 def shared_page(when: Callable[[HttpRequest], bool] | None = None) -> Callable:
@@ -168,7 +175,30 @@ def shared_page_response(key: str) -> HttpResponse | None:
     response = HttpResponse(page.content, status=page.status)
     for name, value in page.headers:
         response.headers[name] = value
+    response.csrf_token_slot = page.csrf_token_slot
     return response
+
+
+def with_csrf_token_slot(response: HttpResponse) -> HttpResponse:
+    """Mark a response whose HTML holds CSRF_TOKEN_SLOT: the shop's middleware fills it."""
+    response.csrf_token_slot = True
+    return response
+
+
+def fill_csrf_token_slot(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Put this visitor's own CSRF token in the slot, and set its cookie, as a full render would."""
+    if not getattr(response, "csrf_token_slot", False):
+        return response
+    response.content = response.content.replace(CSRF_TOKEN_SLOT.encode(), get_token(request).encode())
+    if response.has_header("Content-Length"):
+        response.headers["Content-Length"] = str(len(response.content))
+    response.csrf_token_slot = False
+    # What CsrfViewMiddleware does on the way out when get_token() made a new token: set the
+    # cookie and add Vary: Cookie. This runs outside it, so it is asked to do the same here.
+    return _CSRF_MIDDLEWARE.process_response(request, response)
+
+
+_CSRF_MIDDLEWARE = CsrfViewMiddleware(lambda request: HttpResponse())
 
 
 @contextmanager
@@ -191,4 +221,10 @@ def shared_page_store(key: str, request: HttpRequest, response: HttpResponse) ->
         or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     ):
         return
-    catalog_cache_set(key, SharedPage(response.status_code, tuple(response.items()), response.content))
+    catalog_cache_set(
+        key,
+        SharedPage(
+            response.status_code, tuple(response.items()), response.content,
+            csrf_token_slot=getattr(response, "csrf_token_slot", False),
+        ),
+    )

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
@@ -21,7 +20,14 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from .cart import Cart
-from .catalog_cache import catalog_cached, catalog_version, render_fragment, shared_page
+from .catalog_cache import (
+    CSRF_TOKEN_SLOT,
+    catalog_cached,
+    catalog_version,
+    render_fragment,
+    shared_page,
+    with_csrf_token_slot,
+)
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_PAGES
@@ -238,6 +244,7 @@ def _product_page(slug: str) -> ProductPage | None:
     )
 
 
+@shared_page(when=lambda request: not request.GET)
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = catalog_version()
     if not request.COOKIES:
@@ -257,14 +264,11 @@ def _product_detail_context(request: HttpRequest, page: ProductPage, **extra) ->
     )
 
 
-# Stands in for the CSRF token in the cached first-visit page; never sent to anyone.
-CSRF_TOKEN_SLOT = "csrf-token-slot-a6c1e0d2f4"  # noqa: S105 - a placeholder, not a secret
-
-
 def _product_detail_first_visit(request: HttpRequest, version: str, slug: str) -> HttpResponse:
     """The page for a visitor who sends no cookie (no cart, no messages, no login): the same HTML
-    for every such visitor but for the CSRF token, so that HTML is cached with a slot for it and
-    each visitor gets a token (and cookie) of their own, exactly as the full render would give."""
+    for every such visitor but for the CSRF token, so it is rendered with a slot for the token,
+    which the shop's middleware fills with each visitor's own (and sets its cookie), exactly as the
+    full render would. The whole page is then shared (shop.middleware)."""
     def build() -> str | None:
         page = catalog_cached(version, "product-page", slug, build=lambda: _product_page(slug))
         if page is None:
@@ -275,7 +279,7 @@ def _product_detail_first_visit(request: HttpRequest, version: str, slug: str) -
     html = catalog_cached(version, "product-page-first-visit", slug, build=build)
     if html is None:
         raise Http404("No such product")
-    response = HttpResponse(html.replace(CSRF_TOKEN_SLOT, get_token(request)))
+    response = with_csrf_token_slot(HttpResponse(html))
     # What the full render's session access adds: the page differs for visitors with cookies.
     patch_vary_headers(response, ("Cookie",))
     return response

@@ -1,7 +1,7 @@
 """Whole pages for visitors without cookies: cached per catalog version and path, byte for byte
 what the view renders for such a visitor, fresh on the next request after a price change or a stock
 sync, and never shared with anyone who sends a cookie or with a page that sets one. The product
-page (it carries a CSRF token) is cached as HTML with a slot that each visitor's own token fills."""
+page (it carries a CSRF token) is cached whole with a slot that each visitor's own token fills."""
 from __future__ import annotations
 
 import re
@@ -11,9 +11,8 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from shop.catalog_cache import catalog_cache_get, shared_page_request
+from shop.catalog_cache import CSRF_TOKEN_SLOT, catalog_cache_get, shared_page_request
 from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
-from shop.views import CSRF_TOKEN_SLOT
 from tests.factories import FoodSourceFactory, ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,14 +104,29 @@ def test_a_message_for_one_visitor_is_never_cached(product):
     assert "Could not add to your cart" not in Client().get(SHARED_PAGES["product list"]).content.decode()
 
 
-def test_the_product_page_is_never_cached_whole(product):
+def test_the_product_page_is_cached_whole_with_a_slot_for_each_visitors_token(product):
     url = product.get_absolute_url()
     first, second = Client().get(url), Client().get(url)
 
-    # It carries a CSRF token, so each visitor gets their own (and its cookie).
+    # It carries a CSRF token, so each visitor gets their own (and its cookie), cached page or not.
     assert "csrftoken" in first.cookies and "csrftoken" in second.cookies
     assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
     assert TOKEN.search(first.content.decode()).group(1) != TOKEN.search(second.content.decode()).group(1)
+    stored = catalog_cache_get(shared_page_request(RequestFactory().get(url)).key)
+    assert stored.csrf_token_slot
+    assert stored.content.count(CSRF_TOKEN_SLOT.encode()) == 1
+    assert not TOKEN.search(stored.content.decode().replace(CSRF_TOKEN_SLOT, ""))
+    assert all("csrftoken" not in value for _, value in stored.headers)
+    for response in (first, second):
+        assert int(response.headers["Content-Length"]) == len(response.content)
+
+
+def test_a_product_page_with_a_query_string_is_not_cached(product):
+    url = product.get_absolute_url() + "?utm_source=mail"
+    response = Client().get(url)
+
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
     assert not is_cached(url)
 
 
