@@ -29,14 +29,15 @@ FOOD_LINES_RETURNED = 8
 
 def _response_body(request: Request, result: AdvisorResult) -> dict:
     version = catalog_version()
+    need = ProductNeed.from_outcome(result.outcome)
     food_codes = list(result.outcome.get("food_nutrients") or ())
     # The match and the food lines are cached per catalog version already; their API form is
     # cached too, as plain values, so a response unpickles no model instances.
     with pinned_catalog_version(version):
         catalog_lines = catalog_cached(
-            version, "advisor-api-lines", ProductNeed.from_outcome(result.outcome), food_codes,
+            version, "advisor-api-lines", need, food_codes,
             build=lambda: recommendation_catalog_lines(
-                match=matching_products_for(result),
+                match=matching_products_for(need),
                 foods=food_lines_for(codes=food_codes, limit=FOOD_LINES_RETURNED),
             ),
         )
