@@ -114,6 +114,7 @@ def main() -> int:
     base_url = f"http://127.0.0.1:{port}"
     REPORT_DIR.mkdir(parents=True, exist_ok=True)
     server_log_path = REPORT_DIR / "server.log"
+    console_path = REPORT_DIR / "console.txt"
     # The server's request log goes to a file: a pipe nobody reads would fill up and stall it.
     with server_log_path.open("w") as server_log:
         server = subprocess.Popen(
@@ -138,7 +139,12 @@ def main() -> int:
             ]
             print("+", " ".join(command).replace(token, "<token>"), flush=True)
             # Run from the temporary folder: schemathesis keeps a cache folder in its working directory.
-            returncode = subprocess.run(command, cwd=var_dir, env=env, check=False).returncode
+            # Its console output goes to a file: it closes with a pytest-style line that counts no tests,
+            # which would read as "no test ran" at the end of CI's log. One plain line is printed instead.
+            with console_path.open("w") as console:
+                returncode = subprocess.run(
+                    command, cwd=var_dir, env=env, check=False, stdout=console, stderr=subprocess.STDOUT
+                ).returncode
         finally:
             server.terminate()
             try:
@@ -147,10 +153,25 @@ def main() -> int:
                 server.kill()
                 server.wait()
             shutil.rmtree(var_dir, ignore_errors=True)
+    print(console_summary(console_path.read_text(), returncode, console_path), flush=True)
+    if returncode:
+        # A failure's details are in the console output: show it whole, so CI's log explains itself.
+        print(console_path.read_text(), file=sys.stderr)
     if "Traceback" in server_log_path.read_text():
         print(f"The server logged tracebacks: see {server_log_path}", file=sys.stderr)
         return returncode or 1
     return returncode
+
+
+def console_summary(console: str, returncode: int, console_path: Path) -> str:
+    """One line for CI's log: schemathesis's own "Test cases:" count, the verdict and where the details are."""
+    lines = console.splitlines()
+    counts = next(
+        (lines[i + 1].strip() for i, line in enumerate(lines[:-1]) if line.strip() == "Test cases:"),
+        "no test case count found",
+    )
+    verdict = "ok" if returncode == 0 else f"FAILED (exit {returncode})"
+    return f"schemathesis {verdict}: {counts}; console output in {console_path.relative_to(BASE_DIR)}"
 
 
 if __name__ == "__main__":
