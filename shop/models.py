@@ -59,6 +59,11 @@ class Nutrient(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Its names are in the search documents of the products that carry it.
+        _refresh_search_documents(list(self.product_amounts.values_list("product_id", flat=True)))
+
     def get_absolute_url(self) -> str:
         return reverse("shop:nutrient_detail", args=[self.code])
 
@@ -69,6 +74,12 @@ class Nutrient(models.Model):
     @property
     def is_k2(self) -> bool:
         return self.code in (self.Code.K2_MK4, self.Code.K2_MK7)
+
+
+def _refresh_search_documents(product_ids: list[int]) -> None:
+    from .search import products_search_documents_refresh  # shop.search reads these models
+
+    products_search_documents_refresh(product_ids=product_ids)
 
 
 class ProductQuerySet(models.QuerySet):
@@ -117,6 +128,10 @@ class Product(models.Model):
     nutrients = models.ManyToManyField(Nutrient, through="ProductNutrient", related_name="products")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The product's words in the shop's search vocabulary (shop.search), rewritten on every save of
+    # the product or of its doses. Built in Python because the vocabulary (MK-7 = mk7, 2,000 = 2000,
+    # doses in IU and mcg) is the same code that reads queries.
+    search_document = models.TextField(blank=True, default="", editable=False)
 
     objects = ProductQuerySet.as_manager()
 
@@ -130,6 +145,15 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+    def save(self, *args, **kwargs) -> None:
+        from .search import product_search_document_for_save  # shop.search reads these models
+
+        self.search_document = product_search_document_for_save(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_document"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product_detail", args=[self.slug])
@@ -162,6 +186,17 @@ class ProductNutrient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nutrient.short_name}: {self.amount_mcg} mcg"
+
+    # A dose is part of its product's search document ("2000 iu", "mk7").
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _refresh_search_documents([self.product_id])
+
+    def delete(self, *args, **kwargs):
+        product_id = self.product_id
+        result = super().delete(*args, **kwargs)
+        _refresh_search_documents([product_id])
+        return result
 
     @property
     def amount_iu(self) -> int | None:
