@@ -35,6 +35,7 @@ from .payments import get_payment_provider
 from .selectors import (
     FOOD_COLUMNS,
     PRODUCT_SORTS,
+    SEARCH_SORT,
     RangeBand,
     food_table,
     foods_by_nutrient,
@@ -158,7 +159,12 @@ def _product_list_content(request: HttpRequest) -> SafeString:
             page=page,
             products=page.object_list,
             facets=facets,
-            sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items()],
+            # "Best match" only means something for a search.
+            sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items() if key != SEARCH_SORT or filters.q],
+            # The same filters without the search (and without its best-match order).
+            clear_search_query=_query_without(
+                query, "q", "page", sort="" if filters.sort == SEARCH_SORT else filters.sort
+            ),
             price_links=_band_links(query, facets.prices, "price_min", "price_max"),
             d3_links=_band_links(query, facets.d3_doses, "d3_min", "d3_max"),
             k2_links=_band_links(query, facets.k2_doses, "k2_min", "k2_max"),

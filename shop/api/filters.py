@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 from config.openapi import ALLOW_EMPTY_VALUE_EXTENSION
-from shop.forms import ProductFilterForm
+from shop.forms import MAX_SEARCH_LENGTH, ProductFilterForm
 from shop.models import Nutrient, Order, StockSyncRun
 from shop.selectors import ProductFilters
 
@@ -109,6 +109,12 @@ class FoodQueryForm(forms.Form):
 FOOD_QUERY_PARAMETERS = form_query_parameters(FoodQueryForm)
 
 
+class SearchSuggestionQueryForm(forms.Form):
+    q = forms.CharField(label="What the shopper has typed so far", required=False, max_length=MAX_SEARCH_LENGTH,
+                        strip=False)
+
+
+SEARCH_SUGGESTION_QUERY_PARAMETERS = form_query_parameters(SearchSuggestionQueryForm)
 
 
 class StockSyncRunQueryForm(forms.Form):

@@ -26,6 +26,7 @@ from config.pagination import PageNumberPagination
 from shop.catalog_cache import catalog_cached, catalog_version
 from shop.forms import ProductFilterForm
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
+from shop.search import search_suggestions
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
 from shop.services.order_errors import InvalidOrderTransition
 from shop.services.orders import order_cancel, order_mark_paid, order_ship
@@ -35,9 +36,11 @@ from .filters import (
     FOOD_QUERY_PARAMETERS,
     ORDER_QUERY_PARAMETERS,
     PRODUCT_QUERY_PARAMETERS,
+    SEARCH_SUGGESTION_QUERY_PARAMETERS,
     STOCK_SYNC_RUN_QUERY_PARAMETERS,
     FoodQueryForm,
     OrderQueryForm,
+    SearchSuggestionQueryForm,
     StockSyncRunQueryForm,
     cleaned_query,
     product_filters_from_query,
@@ -48,6 +51,7 @@ from .serializers import (
     NutrientSerializer,
     OrderSerializer,
     ProductSerializer,
+    SearchSuggestionsSerializer,
     StockSyncRunSerializer,
     SupplierSerializer,
     TokenSerializer,
@@ -100,6 +104,27 @@ class ProductListView(SharedCatalogDataMixin, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Product]:
         return product_list(filters=product_filters_from_query(self.request.query_params))
+
+
+@extend_schema(tags=["catalog"], parameters=SEARCH_SUGGESTION_QUERY_PARAMETERS,
+               responses={200: SearchSuggestionsSerializer})
+class SearchSuggestionsView(APIView):
+    """Products for a search being typed, for the shop's search box: at most 8, best match first.
+
+    Anonymous and free text, so never cached on the server (any text would be a new entry);
+    throttled per client instead, and the browser may keep an answer for a minute."""
+
+    throttle_scope = "search"  # settings: THROTTLE_RATE_SEARCH
+
+    def get(self, request: Request) -> Response:
+        query = cleaned_query(SearchSuggestionQueryForm, request.query_params)["q"]
+        suggestions, corrected = search_suggestions(query)
+        data = SearchSuggestionsSerializer(
+            {"query": query, "corrected_query": corrected, "suggestions": suggestions}, context={"request": request}
+        ).data
+        response = Response(data)
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
 
 @extend_schema(tags=["catalog"])
