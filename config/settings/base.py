@@ -274,6 +274,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "advisor": os.environ.get("THROTTLE_RATE_ADVISOR", "30/min"),
         "login": os.environ.get("THROTTLE_RATE_LOGIN", "10/min"),
+        # Search-as-you-type asks once per pause in typing, so a shopper needs a few a second at most.
+        "search": os.environ.get("THROTTLE_RATE_SEARCH", "120/min"),
     },
     "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
