@@ -30,9 +30,10 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"menaquinone[\s-]*4\b", " mk4 "),
         (r"\bmk[\s-]*7\b", " mk7 "),
         (r"\bmk[\s-]*4\b", " mk4 "),
-        (r"\b(vitamin|vit\.?)[\s-]*([dk])[\s-]*([1-3])\b", r" vitamin \2\3 "),
+        # "D-3", "vitamin D3", "vitaminD3"; never "vitamin d 2", which is the start of "vitamin d 2000".
+        (r"\b(vitamin|vit\.?)[\s-]*([dk])-?([1-3])\b", r" vitamin \2\3 "),
         (r"\b(vitamin|vit\.?)[\s-]*([dk])\b", r" vitamin \2 "),
-        (r"\b([dk])[\s-]([1-3])\b", r" \1\2 "),
+        (r"\b([dk])-([1-3])\b", r" \1\2 "),
         (r"\bi\.\s*u\.?(?=\s|$|[^a-z])", " iu "),
         (r"\binternational\s+units?\b", " iu "),
         # µ (micro sign) and μ (Greek mu) both appear in labels.
