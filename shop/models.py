@@ -10,6 +10,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -76,6 +77,24 @@ class Nutrient(models.Model):
         return self.code in (self.Code.K2_MK4, self.Code.K2_MK7)
 
 
+# The text search configuration of the search vector: no stemming or stop words, because the
+# shop's own normaliser (shop.search_terms) has already written the document in its vocabulary.
+SEARCH_CONFIG = "simple"
+
+
+class SearchDocumentVector(models.Func):
+    """The search document as a tsvector on PostgreSQL. Other databases have no tsvector: there the
+    column is NULL and the search reads the document itself (shop.search)."""
+
+    output_field = SearchVectorField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return compiler.compile(SearchVector(*self.source_expressions, config=SEARCH_CONFIG))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
 def _refresh_search_documents(product_ids: list[int]) -> None:
     from .search import products_search_documents_refresh  # shop.search reads these models
 
@@ -132,6 +151,11 @@ class Product(models.Model):
     # the product or of its doses. Built in Python because the vocabulary (MK-7 = mk7, 2,000 = 2000,
     # doses in IU and mcg) is the same code that reads queries.
     search_document = models.TextField(blank=True, default="", editable=False)
+    # Kept up to date by PostgreSQL itself (a stored generated column) and GIN-indexed (migration
+    # 0005), so a search neither parses documents nor can find a stale one.
+    search_vector = models.GeneratedField(
+        expression=SearchDocumentVector("search_document"), output_field=SearchVectorField(), db_persist=True
+    )
 
     objects = ProductQuerySet.as_manager()
 

@@ -5,9 +5,10 @@ form, description and doses, in the shop's vocabulary (shop.search_terms), so "M
 "menaquinone-7" are one word and "2,000 IU" is "2000 iu" on both sides. A query becomes the same
 words; a product matches when its document holds every one (the last may be the start of a word).
 
-- PostgreSQL: full-text search over ``to_tsvector('simple', search_document)``, with a GIN index
-  on exactly that expression (migration 0005), ranked by ``ts_rank``. A query word the catalog
-  does not hold is corrected with pg_trgm's trigram similarity against the catalog's words.
+- PostgreSQL: full-text search over ``Product.search_vector``, the document as a tsvector that the
+  database generates and stores itself, with a GIN index (migration 0005), ranked by ``ts_rank``.
+  A query word the catalog does not hold is corrected with pg_trgm's trigram similarity against
+  the catalog's words.
 - SQLite (the embedded default): whole-word LIKE tests on the padded document (``" mk7 "``),
   ranked by how often the words occur; a word the catalog does not hold is corrected by edit
   distance against the same words.
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Expression, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Length, Replace, StrIndex, Substr
@@ -29,11 +30,10 @@ from django.db.models.lookups import Contains
 
 from . import search_terms
 from .catalog_cache import catalog_cached, catalog_version
-from .models import Product, ProductNutrient, vitamin_d_iu
+from .models import SEARCH_CONFIG, Product, ProductNutrient, vitamin_d_iu
 from .search_terms import SearchTerms, format_number
 
 SUGGESTIONS_LIMIT = 8
-SEARCH_CONFIG = "simple"  # no stemming or stop words: the shop's own normaliser does that
 # Lowest pg_trgm similarity for a catalog word to stand in for a word the catalog does not hold.
 TRIGRAM_MIN_SIMILARITY = 0.3
 # ts_rank divided by the document's length, like the SQLite rank.
@@ -90,16 +90,20 @@ def product_search_document_for_save(product: Product) -> str:
 
 
 def products_search_documents_refresh(*, product_ids: Iterable[int]) -> None:
-    """Rewrite the stored documents of these products (after their doses or nutrients changed).
+    """Rewrite the stored documents of these products: after their doses or nutrients changed, or
+    after a bulk write that skipped ``Product.save()`` (``bulk_create``, ``QuerySet.update``).
 
-    ``QuerySet.update``: the product itself did not change, so no signal and no ``updated_at``.
+    ``bulk_update``: the products themselves did not change, so no signal and no ``updated_at``.
     """
     product_ids = list(product_ids)
     amounts = _amounts_of(product_ids)
+    changed = []
     for product in Product.objects.filter(pk__in=product_ids):
         document = product_search_document(product, amounts.get(product.pk, []))
         if document != product.search_document:
-            Product.objects.filter(pk=product.pk).update(search_document=document)
+            product.search_document = document
+            changed.append(product)
+    Product.objects.bulk_update(changed, ["search_document"], batch_size=500)
 
 
 # --- Matching and ranking -------------------------------------------------------------------------
@@ -118,11 +122,6 @@ def _ts_query(terms: SearchTerms) -> SearchQuery:
     return SearchQuery(" & ".join(lexemes), search_type="raw", config=SEARCH_CONFIG)
 
 
-def _ts_vector() -> SearchVector:
-    # Must stay exactly the indexed expression (migration 0005), or PostgreSQL cannot use the index.
-    return SearchVector("search_document", config=SEARCH_CONFIG)
-
-
 def _like_patterns(terms: SearchTerms) -> list[str]:
     last = len(terms.terms) - 1
     return [f" {term}" if terms.prefix and index == last else f" {term} " for index, term in enumerate(terms.terms)]
@@ -131,7 +130,7 @@ def _like_patterns(terms: SearchTerms) -> list[str]:
 def search_condition(terms: SearchTerms) -> Q:
     """Products whose document holds every term (the last as a prefix when ``terms.prefix``)."""
     if _uses_full_text_search():
-        return Q(SearchVectorExact(_ts_vector(), _ts_query(terms)))
+        return Q(search_vector=_ts_query(terms))
     condition = Q()
     for pattern in _like_patterns(terms):
         condition &= Q(search_document__contains=pattern)
@@ -156,7 +155,7 @@ def search_rank(terms: SearchTerms) -> Expression:
     """How well a matching product fits after its name hits: the terms' share of its document (a
     short, specific product before a long one that mentions the term in passing)."""
     if _uses_full_text_search():
-        return SearchRank(_ts_vector(), _ts_query(terms), normalization=TS_RANK_BY_LENGTH)
+        return SearchRank(F("search_vector"), _ts_query(terms), normalization=TS_RANK_BY_LENGTH)
     # SQLite: how often the terms occur per word of the document.
     occurrences: Expression = Value(0.0)
     for pattern in _like_patterns(terms):

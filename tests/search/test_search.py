@@ -285,13 +285,20 @@ def test_the_search_rate_is_a_setting():
 
 
 @pytest.mark.postgres
-def test_postgres_has_the_search_index_and_pg_trgm(db):
+def test_postgres_generates_and_indexes_the_search_vector_and_has_pg_trgm(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'shop_product_search_gin'")
         (definition,) = cursor.fetchone()
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
         assert cursor.fetchone()
-    assert "USING gin (to_tsvector('simple'::regconfig, COALESCE(search_document, ''::text)))" in definition
+    assert "USING gin (search_vector)" in definition
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generation_expression FROM information_schema.columns "
+            "WHERE table_name = 'shop_product' AND column_name = 'search_vector'"
+        )
+        (generated,) = cursor.fetchone()
+    assert generated == "to_tsvector('simple'::regconfig, COALESCE(search_document, ''::text))"
 
 
 @pytest.mark.postgres
@@ -312,3 +319,16 @@ def test_postgres_corrects_typos_with_trigrams(demo_products, django_assert_num_
     with django_assert_num_queries(2):   # the catalog version, then pg_trgm's choice
         plan = search_plan("softgle")
     assert plan.terms.text == "softgel"
+
+
+def test_a_bulk_write_is_searchable_once_refreshed(db):
+    from shop.search import products_search_documents_refresh
+
+    (product,) = Product.objects.bulk_create(
+        [Product(sku="BULK-1", slug="bulk-1", name="Bulk MK-7 Drops", brand="Bulkco", form="drops", price=5,
+                 servings_per_container=10)]
+    )
+    assert search("mk7") == []                   # bulk_create skips Product.save()
+
+    products_search_documents_refresh(product_ids=[product.pk])
+    assert [p.pk for p in search("mk7")] == [product.pk]
