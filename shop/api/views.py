@@ -18,11 +18,11 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
 from config.pagination import PageNumberPagination
+from config.ratelimit import ClientRateThrottle
 from shop.catalog_cache import catalog_cached, catalog_version
 from shop.forms import ProductFilterForm
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
@@ -269,7 +269,7 @@ class TokenObtainView(ObtainAuthToken):
 
     Throttled per client, and django-axes counts failures like admin logins."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]  # ObtainAuthToken turns throttles off; this one is on
     throttle_scope = "login"
 
     @extend_schema(responses={200: TokenSerializer})
