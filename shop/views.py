@@ -17,7 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from config.ratelimit import rate_limited
 
 from .cart import Cart
 from .catalog_cache import (
@@ -418,6 +421,7 @@ def _form_error_text(form) -> str:
 
 
 @require_POST
+@rate_limited("cart")
 def cart_add(request: HttpRequest) -> HttpResponse:
     form = AddToCartForm(request.POST)
     if not form.is_valid():
@@ -430,17 +434,20 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         return redirect("shop:product_list")
     cart = Cart(request.session)
     already = cart.quantity_of(product.pk)
-    room = product.available_quantity - already
-    if room <= 0:
+    wanted = form.cleaned_data["quantity"]
+    new_quantity = cart.add(product, wanted)
+    if new_quantity == 0 and product.available_quantity > 0:
+        messages.error(request, f"Your cart holds {settings.SHOP_MAX_CART_LINES} different products, the most it can. "
+                                f"Check out or remove one first.")
+        return redirect(product)
+    if new_quantity <= already:
         if product.available_quantity == 0:
             messages.error(request, f"Sorry, {product.name} is out of stock.")
         else:
             messages.warning(request, f"Only {product.available_quantity} left of {product.name}, "
                                       f"and they are all in your cart already.")
         return redirect(product)
-    wanted = form.cleaned_data["quantity"]
-    new_quantity = cart.add(product, min(wanted, room))
-    if wanted > room:
+    if new_quantity < already + wanted:
         messages.warning(request, f"Only {product.available_quantity} left of {product.name}: "
                                   f"your cart now holds {new_quantity}.")
     else:
@@ -449,6 +456,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("cart")
 def cart_update(request: HttpRequest) -> HttpResponse:
     form = CartUpdateForm(request.POST)
     if not form.is_valid():
@@ -465,8 +473,14 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     if quantity == 0:
         cart.remove(product_id)
         messages.success(request, f"Removed {line.product.name} from your cart.")
+        return redirect("shop:cart")
+    new_quantity = cart.set_quantity(line.product, quantity)
+    if new_quantity == 0:
+        messages.error(request, f"Sorry, {line.product.name} is out of stock, so it was removed from your cart.")
+    elif new_quantity < quantity:
+        messages.warning(request, f"Only {line.available} left of {line.product.name}: "
+                                  f"your cart now holds {new_quantity}.")
     else:
-        cart.set_quantity(line.product, quantity)
         messages.success(request, f"Updated {line.product.name}: {quantity} in cart.")
     return redirect("shop:cart")
 
@@ -474,6 +488,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 # --- Checkout ---------------------------------------------------------------------------------------
 
 
+@rate_limited("checkout")
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = Cart(request.session)
     lines = _cart_lines(request, cart)
@@ -529,10 +544,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The order's page holds the shopper's name, address and email: never stored by a browser or
+    proxy cache (never_cache: private, no-store) and never indexed."""
     order = get_object_or_404(Order.objects.prefetch_related("lines"), public_id=public_id)
     provider = get_payment_provider()
-    return render(
+    response = render(
         request,
         "shop/order_confirmation.html",
         _page_context(
@@ -542,3 +560,5 @@ def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
             instructions=provider.instructions(order),
         ),
     )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
