@@ -31,6 +31,7 @@ from .catalog_cache import (
     shared_page,
     with_csrf_token_slot,
 )
+from .catalog_queries import Parameter, band_bound_text, canonical_pairs, product_list_query
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_PAGES
@@ -96,17 +97,16 @@ class BandLink:
 def _band_links(query: QueryDict, bands: list[tuple[RangeBand, int]], low_name: str, high_name: str) -> list[BandLink]:
     links = []
     for band, count in bands:
-        low = "" if band.low is None else f"{band.low.normalize():f}"
-        high = "" if band.high is None else f"{band.high.normalize():f}"
+        low, high = band_bound_text(band.low), band_bound_text(band.high)
         active = query.get(low_name, "") == low and query.get(high_name, "") == high
         links.append(BandLink(band.label, count, _query_without(query, "page", **{low_name: low, high_name: high}),
                               active))
     return links
 
 
-def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
+def _paginate(query: QueryDict, items, notes: list[str]) -> Page:
     paginator = Paginator(items, settings.SHOP_PRODUCTS_PER_PAGE)
-    raw = request.GET.get("page", "1")
+    raw = query.get("page", "1")
     try:
         number = int(raw)
     except ValueError:
@@ -121,36 +121,28 @@ def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
     return paginator.page(number)
 
 
-def _list_is_cacheable(request: HttpRequest) -> bool:
-    # Free-text searches and unknown parameters are rendered fresh: shoppers rarely repeat them,
-    # and arbitrary query strings must not be able to fill the shared cache.
-    return not request.GET.get("q") and set(request.GET) <= CACHEABLE_LIST_PARAMETERS
-
-
-@shared_page(when=_list_is_cacheable)
+@shared_page(query=product_list_query)
 def product_list_view(request: HttpRequest) -> HttpResponse:
     # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
-    if not _list_is_cacheable(request):
-        content = _product_list_content(request)
+    # Only canonical queries from a small fixed set are cached, and rendered from that canonical
+    # form alone; any other query (a search, a typed price, an unknown parameter) is rendered fresh.
+    canonical = product_list_query(request.GET)
+    if canonical is None:
+        content = _product_list_content(request.GET)
     else:
         content = catalog_cached(
-            catalog_version(), "product-list", sorted(request.GET.lists()),
-            build=lambda: _product_list_content(request),
+            catalog_version(), "product-list", canonical, build=lambda: _product_list_content(QueryDict(canonical))
         )
     return render(request, "shop/product_list.html", {"content": content})
 
 
-CACHEABLE_LIST_PARAMETERS = frozenset(ProductFilterForm.base_fields) | {"page"}
-
-
-def _product_list_content(request: HttpRequest) -> SafeString:
-    form = ProductFilterForm(request.GET)
+def _product_list_content(query: QueryDict) -> SafeString:
+    form = ProductFilterForm(query)
     form.is_valid()
     notes = form.ignored_notes()
     filters = form.to_filters()
-    page = _paginate(request, product_list(filters=filters), notes)
+    page = _paginate(query, product_list(filters=filters), notes)
     facets = product_facets(filters=filters)
-    query = request.GET
     return render_fragment(
         "shop/fragments/product_list.html",
         _page_context(
@@ -247,7 +239,7 @@ def _product_page(slug: str) -> ProductPage | None:
     )
 
 
-@shared_page(when=lambda request: not request.GET)
+@shared_page()
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = catalog_version()
     if not request.COOKIES:
@@ -301,21 +293,36 @@ class FoodCell:
 FOOD_SORT_LABELS = {"name": "Food", "d3": "Vitamin D3", "mk4": "K2 MK-4", "mk7": "K2 MK-7", "k1": "K1"}
 
 
-@shared_page(when=lambda request: set(request.GET) <= {"sort", "nutrient"})
+FOOD_LIST_PARAMETERS = {
+    "nutrient": Parameter(tuple(FOOD_COLUMNS)),
+    "sort": Parameter(tuple(f"{direction}{key}" for key in FOOD_SORT_LABELS for direction in ("", "-"))),
+}
+
+
+def food_list_query(query: QueryDict) -> str | None:
+    pairs = canonical_pairs(query, FOOD_LIST_PARAMETERS)
+    return None if pairs is None else urlencode(pairs)
+
+
+@shared_page(query=food_list_query)
 def food_list(request: HttpRequest) -> HttpResponse:
-    content = catalog_cached(
-        catalog_version(), "foods", sorted(request.GET.lists()), build=lambda: _food_list_content(request)
-    )
+    canonical = food_list_query(request.GET)
+    if canonical is None:
+        content = _food_list_content(request.GET)
+    else:
+        content = catalog_cached(
+            catalog_version(), "foods", canonical, build=lambda: _food_list_content(QueryDict(canonical))
+        )
     return render(request, "shop/food_list.html", {"content": content})
 
 
-def _food_list_content(request: HttpRequest) -> SafeString:
+def _food_list_content(query: QueryDict) -> SafeString:
     notes = []
-    sort = request.GET.get("sort", "name")
+    sort = query.get("sort", "name")
     if sort.removeprefix("-") not in FOOD_SORT_LABELS:
         notes.append(f"Ignored sort “{sort[:30]}”: not a column. Sorted by food name.")
         sort = "name"
-    nutrient = request.GET.get("nutrient", "")
+    nutrient = query.get("nutrient", "")
     if nutrient and nutrient not in FOOD_COLUMNS:
         notes.append(f"Ignored nutrient “{nutrient[:30]}”: not one of the columns. Showing every food.")
         nutrient = ""
@@ -345,7 +352,7 @@ def _food_list_content(request: HttpRequest) -> SafeString:
         headers.append({
             "key": key,
             "label": label,
-            "query": _query_without(request.GET, sort=flipped if sort == first else first),
+            "query": _query_without(query, sort=flipped if sort == first else first),
             "direction": direction,
         })
     return render_fragment(
