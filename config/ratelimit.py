@@ -63,6 +63,10 @@ def rate_limit_hit(scope: str, client: str, rate: Rate) -> float | None:
             continue
     else:
         count = rate.limit + 1
+    if count == 1:
+        # Redis' incr is EXISTS then INCR: had the key expired in between, INCR made a new one
+        # without an expiry. The first count of a window makes sure it has one.
+        cache.touch(key, timeout=rate.period_seconds)
     if count <= rate.limit:
         return None
     return max((window + 1) * rate.period_seconds - now, 1.0)

@@ -72,6 +72,16 @@ def test_a_session_write_over_the_ceiling_is_refused(settings):
     session.save()
 
 
+def test_a_request_whose_session_would_be_too_big_gets_a_400_and_stores_nothing(settings):
+    settings.SESSION_MAX_BYTES = 64      # smaller than one quiz step's answers
+    client = Client()
+
+    response = quiz_post(client, ABOUT_YOU)
+
+    assert response.status_code == 400
+    assert not Session.objects.exists()
+
+
 def test_the_cart_holds_a_bounded_number_of_lines(settings):
     settings.SHOP_MAX_CART_LINES = 3
     products = [ProductFactory(stock=10) for _ in range(4)]
@@ -106,3 +116,37 @@ def test_storefront_posts_are_limited_per_client_with_a_clear_page(settings, sco
     # Another client is not affected, and neither are plain page views.
     assert Client(REMOTE_ADDR="203.0.113.41").post(url, data).status_code != 429
     assert client.get(url).status_code != 429
+
+
+def test_an_admin_image_upload_larger_than_the_body_limit_still_works(client, settings):
+    """Files are not counted by DATA_UPLOAD_MAX_MEMORY_SIZE: product images keep their own limit."""
+    import io
+    import os
+
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from shop.models import Product
+    from tests.factories import nutrient
+    from tests.shop.test_admin import _product_form_data, admin_url
+
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3)).save(buffer, "PNG")   # noise: ~1.5 MB
+    assert len(buffer.getvalue()) > 4 * settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    client.force_login(get_user_model().objects.create_superuser("staff", "s@example.com", "unused-pass-1"))
+    add_url = admin_url(Product, "add")
+    data = _product_form_data(client.get(add_url))
+    data.update({
+        "nutrient_amounts-0-nutrient": str(nutrient("d3").pk),
+        "nutrient_amounts-0-amount_mcg": "25",
+        "stock-0-on_hand": "40",
+        "images-0-image": SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png"),
+        "images-0-alt_text": "Bottle",
+        "images-0-position": "0",
+    })
+
+    response = client.post(add_url, data)
+
+    assert response.status_code == 302
+    assert Product.objects.get(sku="SUN-D3").images.count() == 1
