@@ -22,7 +22,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -96,6 +96,17 @@ def catalog_cached(version: str, name: str, *parts: object, build: Callable[[], 
         if value is not None:
             catalog_cache_set(key, value)
     return value
+
+
+def catalog_cached_for_query(name: str, query: QueryDict, cache_query: CacheQuery,
+                             build: Callable[[QueryDict], T]) -> T:
+    """``build(query)``: cached under the query's canonical form (rendered from that form alone, so
+    the key says everything it depends on) if ``cache_query`` gives one, otherwise built fresh from
+    the query as sent and stored nowhere."""
+    canonical = cache_query(query)
+    if canonical is None:
+        return build(query)
+    return catalog_cached(catalog_version(), name, canonical, build=lambda: build(QueryDict(canonical)))
 
 
 def render_fragment(template_name: str, context: dict) -> SafeString:

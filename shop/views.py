@@ -26,6 +26,7 @@ from .cart import Cart
 from .catalog_cache import (
     CSRF_TOKEN_SLOT,
     catalog_cached,
+    catalog_cached_for_query,
     catalog_version,
     render_fragment,
     shared_page,
@@ -124,15 +125,9 @@ def _paginate(query: QueryDict, items, notes: list[str]) -> Page:
 @shared_page(query=product_list_query)
 def product_list_view(request: HttpRequest) -> HttpResponse:
     # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
-    # Only canonical queries from a small fixed set are cached, and rendered from that canonical
-    # form alone; any other query (a search, a typed price, an unknown parameter) is rendered fresh.
-    canonical = product_list_query(request.GET)
-    if canonical is None:
-        content = _product_list_content(request.GET)
-    else:
-        content = catalog_cached(
-            catalog_version(), "product-list", canonical, build=lambda: _product_list_content(QueryDict(canonical))
-        )
+    # Only canonical queries from a small fixed set are cached; any other query (a search, a typed
+    # price, an unknown parameter) is rendered fresh.
+    content = catalog_cached_for_query("product-list", request.GET, product_list_query, _product_list_content)
     return render(request, "shop/product_list.html", {"content": content})
 
 
@@ -306,13 +301,7 @@ def food_list_query(query: QueryDict) -> str | None:
 
 @shared_page(query=food_list_query)
 def food_list(request: HttpRequest) -> HttpResponse:
-    canonical = food_list_query(request.GET)
-    if canonical is None:
-        content = _food_list_content(request.GET)
-    else:
-        content = catalog_cached(
-            catalog_version(), "foods", canonical, build=lambda: _food_list_content(QueryDict(canonical))
-        )
+    content = catalog_cached_for_query("foods", request.GET, food_list_query, _food_list_content)
     return render(request, "shop/food_list.html", {"content": content})
 
 
