@@ -7,6 +7,7 @@ The embedded default (no servers) is SQLite plus kombu's filesystem broker under
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -282,6 +283,8 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
 # Anonymous storefront POSTs per client, per form (config.ratelimit.rate_limited); over it, a 429 page.
 THROTTLE_RATE_FORMS = os.environ.get("THROTTLE_RATE_FORMS", "60/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE_FORMS):
+    raise ImproperlyConfigured(f"THROTTLE_RATE_FORMS must look like 60/min, not {THROTTLE_RATE_FORMS!r}")
 FORM_RATE_LIMITS = {"quiz": THROTTLE_RATE_FORMS, "cart": THROTTLE_RATE_FORMS, "checkout": THROTTLE_RATE_FORMS}
 
 # --- REST framework ---------------------------------------------------------------------------
