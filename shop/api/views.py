@@ -42,7 +42,7 @@ from .filters import (
     cleaned_query,
     product_filters_from_query,
 )
-from .permissions import IsStaff
+from .permissions import StaffModelPermissions
 from .serializers import (
     FoodSourceSerializer,
     NutrientSerializer,
@@ -153,20 +153,24 @@ class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
 
 @extend_schema(tags=["stock"])
 class SupplierListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = SupplierSerializer
     queryset = Supplier.objects.order_by("name", "pk")
 
 
 @extend_schema(tags=["stock"])
 class SupplierSyncView(APIView):
-    """Queue a stock sync for one supplier now; the worker runs it after this request commits."""
+    """Queue a stock sync for one supplier now; the worker runs it after this request commits.
 
-    permission_classes = [IsStaff]
+    Needs the `shop.run_stock_sync` permission (and to be allowed to see suppliers)."""
+
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("shop.run_stock_sync",)
+    queryset = Supplier.objects.all()
 
     @extend_schema(request=None, responses={202: StockSyncRunSerializer})
     def post(self, request: Request, slug: str) -> Response:
-        supplier = get_object_or_404(Supplier, slug=slug)
+        supplier = get_object_or_404(self.queryset, slug=slug)
         run = stock_sync_enqueue(supplier=supplier, trigger="api")
         data = StockSyncRunSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
@@ -181,12 +185,13 @@ def _stock_sync_runs() -> QuerySet[StockSyncRun]:
 class StockSyncRunListView(generics.ListAPIView):
     """Sync runs, newest first, each with the feed rows it rejected."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
+    queryset = _stock_sync_runs()
 
     def get_queryset(self) -> QuerySet[StockSyncRun]:
         query = cleaned_query(StockSyncRunQueryForm, self.request.query_params)
-        runs = _stock_sync_runs()
+        runs = super().get_queryset()
         if query["supplier"]:
             runs = runs.filter(supplier__slug=query["supplier"])
         if query["status"]:
@@ -196,7 +201,7 @@ class StockSyncRunListView(generics.ListAPIView):
 
 @extend_schema(tags=["stock"])
 class StockSyncRunDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
     queryset = _stock_sync_runs()
 
@@ -210,31 +215,36 @@ def _orders() -> QuerySet[Order]:
 
 @extend_schema(tags=["orders"], parameters=ORDER_QUERY_PARAMETERS)
 class OrderListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
+    queryset = _orders()
 
     def get_queryset(self) -> QuerySet[Order]:
         statuses = cleaned_query(OrderQueryForm, self.request.query_params)["status"]
-        orders = _orders()
+        orders = super().get_queryset()
         return orders.filter(status__in=statuses) if statuses else orders
 
 
 @extend_schema(tags=["orders"])
 class OrderDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
     lookup_field = "public_id"
     queryset = _orders()
 
 
 class OrderTransitionView(APIView):
-    """POST moves an order to the next state through the orders service; 409 if the state forbids it."""
+    """POST moves an order to the next state through the orders service; 409 if the state forbids it.
 
-    permission_classes = [IsStaff]
+    Needs the `shop.change_order` permission, as the admin's order actions do."""
+
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("shop.change_order",)
+    queryset = Order.objects.all()
     transition: Callable[..., Order]
 
     def post(self, request: Request, public_id: UUID) -> Response:
-        order = get_object_or_404(Order, public_id=public_id)
+        order = get_object_or_404(self.queryset, public_id=public_id)
         try:
             changed = self.transition(order=order)
         except InvalidOrderTransition as exc:
