@@ -337,4 +337,4 @@ class OrderAdmin(admin.ModelAdmin):
         self._apply(request, queryset, order_cancel, "Cancelled")
 
 
-from . import admin_stock_sync  # noqa: E402,F401  (supplier and sync-run admin)
+from . import admin_stock_sync, admin_tokens  # noqa: E402,F401  (supplier, sync-run and API token admin)

@@ -48,6 +48,7 @@ from .serializers import (
     NutrientSerializer,
     OrderSerializer,
     ProductSerializer,
+    StaffAuthTokenSerializer,
     StockSyncRunSerializer,
     SupplierSerializer,
     TokenSerializer,
@@ -276,9 +277,11 @@ class OrderCancelView(OrderTransitionView):
 @extend_schema(tags=["auth"])
 class TokenObtainView(ObtainAuthToken):
     """Exchange a staff username and password for an API token (send it as `Authorization: Token …`).
+    Only staff get one; any other account gets the answer a wrong password gets.
 
     Throttled per client, and django-axes counts failures like admin logins."""
 
+    serializer_class = StaffAuthTokenSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
