@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Before anything could read a request body: an API body over API_MAX_BODY_BYTES is refused unread.
+    "config.api.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
     "shop.middleware.SharedPageCacheMiddleware",
@@ -257,6 +259,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
 
 # --- REST framework ---------------------------------------------------------------------------
+# The largest request body the API reads (its bodies are answers and logins, a few KB at most);
+# larger ones get a 413 in the API's error format, whatever DATA_UPLOAD_MAX_MEMORY_SIZE is.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.ErrorDocumentingAutoSchema",
     # Token first: its WWW-Authenticate challenge makes a missing login a 401, not a 403.
@@ -268,6 +273,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # JSON that refuses hostile bodies (too deep, lone surrogates) with a 400, and renders any text.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_json.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["config.api_json.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # A view opts in with throttle_scope = "advisor" / "login"; views without a scope are not limited.
     # Counts live in the default cache: Redis in production (CACHE_URL), so all workers share them.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],

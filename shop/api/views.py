@@ -18,10 +18,12 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
+from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
 from shop.catalog_cache import catalog_cached, catalog_version
 from shop.forms import ProductFilterForm
@@ -274,6 +276,11 @@ class OrderCancelView(OrderTransitionView):
 # --- Tokens -----------------------------------------------------------------------------------
 
 
+def _wrong_credentials(errors: dict) -> bool:
+    # AuthTokenSerializer's code for a refused login; a body that is not a mapping is a plain 400.
+    return set(errors) == {"non_field_errors"} and errors["non_field_errors"][0].code == "authorization"
+
+
 @extend_schema(tags=["auth"])
 class TokenObtainView(ObtainAuthToken):
     """Exchange a staff username and password for an API token (send it as `Authorization: Token …`).
@@ -282,13 +289,16 @@ class TokenObtainView(ObtainAuthToken):
     Throttled per client, and django-axes counts failures like admin logins."""
 
     serializer_class = StaffAuthTokenSerializer
+    # ObtainAuthToken sets its own; the API's (hostile-body-safe) JSON is the one to use.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    renderer_classes = [JSONRenderer]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
     @extend_schema(responses={200: TokenSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid() and set(serializer.errors) == {"non_field_errors"}:
+        if not serializer.is_valid() and _wrong_credentials(serializer.errors):
             # Well-formed but wrong credentials: a 401, like any other failed authentication.
             raise AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
         serializer.is_valid(raise_exception=True)

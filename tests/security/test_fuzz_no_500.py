@@ -145,3 +145,33 @@ def test_advisor_api_post(body):
         "/api/advisor/recommendations/", json.dumps(body, allow_nan=True), content_type="application/json"
     )
     assert_handled(response)
+
+
+# Bodies an attacker writes by hand: nesting thousands deep, integers of hundreds of digits, lone
+# surrogate escapes ("\\ud800"), next to ordinary values.
+HOSTILE_JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats() | st.text(alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010), max_size=5)
+    | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=10,
+)
+
+
+def nested_in_lists(value, depth: int) -> str:
+    return "[" * depth + json.dumps(value, allow_nan=True) + "]" * depth
+
+
+@FUZZ
+@given(
+    body=st.dictionaries(st.one_of(st.sampled_from(ANSWER_KEYS + ["username", "password"]), st.text(max_size=8)),
+                         HOSTILE_JSON_VALUE, max_size=10),
+    depth=st.one_of(st.just(0), st.integers(min_value=1, max_value=5000)),
+    path=st.sampled_from(["/api/advisor/recommendations/", "/api/auth/token/"]),
+)
+def test_api_posts_with_hostile_json(body, depth, path):
+    cache.clear()
+    response = Client().post(path, nested_in_lists(body, depth), content_type="application/json")
+    assert_handled(response)
+    if response.status_code >= 400:
+        assert response.json()["error"]["status"] == response.status_code
