@@ -335,7 +335,10 @@ SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip(
 SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.
 SHOP_IMAGE_MAX_BYTES = 20 * 1024 * 1024
-SHOP_IMAGE_MAX_PIXELS = 40_000_000
+# 25 megapixels takes a full-size photo from a 24-megapixel camera (6000 x 4000) or a phone (12 MP);
+# the largest rendition is 800 pixels, so more is never needed. It bounds a decoded frame at
+# 100 MB (4 bytes a pixel) for the formats Pillow cannot decode at a reduced scale (PNG, WebP).
+SHOP_IMAGE_MAX_PIXELS = 25_000_000
 
 # Advisor results older than this are purged by a scheduled task.
 ADVISOR_RESULT_RETENTION_DAYS = env_int("ADVISOR_RESULT_RETENTION_DAYS", 90)
