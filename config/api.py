@@ -106,7 +106,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema that adds the error format to every operation's responses."""
+    """drf-spectacular's AutoSchema that adds the error format to every operation's responses, and
+    says who may call it, in the words of the view's permission classes (those with ``describe``)."""
+
+    def get_description(self) -> str:
+        rules = [
+            permission.describe(self.view, self.method)
+            for permission in self.view.get_permissions()
+            if hasattr(permission, "describe")
+        ]
+        return "\n\n".join([super().get_description(), *(f"**Permission:** {rule}" for rule in rules)]).strip()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

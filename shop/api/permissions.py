@@ -42,5 +42,19 @@ class StaffModelPermissions(DjangoModelPermissions):
         return user.has_perms(self.get_required_permissions(request.method, model))
 
     def _can_read(self, user, model: type[Model]) -> bool:
+        return any(user.has_perm(perm) for perm in self._read_perms(model))
+
+    def _read_perms(self, model: type[Model]) -> list[str]:
         names = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
-        return any(user.has_perm(perm % names) for perm in self.read_perms)
+        return [perm % names for perm in self.read_perms]
+
+    def describe(self, view, method: str) -> str:
+        """The rule for ``method`` on ``view`` in words, for the operation's description in the schema."""
+        read_perms = self._read_perms(view.queryset.model)
+        read = " or ".join(f"`{perm}`" for perm in read_perms)
+        if method in SAFE_METHODS:
+            return f"Staff with {read}."
+        action_permissions = getattr(view, "action_permissions", None)
+        needed = action_permissions or self.get_required_permissions(method, view.queryset.model)
+        rule = f"Staff with {' and '.join(f'`{perm}`' for perm in needed)}"
+        return f"{rule}." if set(needed) & set(read_perms) else f"{rule}, and {read}."

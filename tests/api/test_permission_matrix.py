@@ -9,6 +9,7 @@ import re
 from unittest import mock
 
 import pytest
+import yaml
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
@@ -269,3 +270,11 @@ def test_browsable_api_of_a_staff_endpoint_needs_the_permission(world):
     response = _client(StaffUserFactory(permissions=VIEW_ONLY)).get("/api/orders/", **html)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(("method", "url", "permission", "success"), STAFF_ENDPOINTS)
+def test_the_schema_names_each_staff_operations_permission(client, method, url, permission, success):
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    path = re.sub(r"\{order\}", "{public_id}", re.sub(r"\{run\}", "{id}", url)).replace("acme", "{slug}")
+    description = schema["paths"][path][method]["description"]
+    assert f"**Permission:** Staff with `{permission}`" in description
