@@ -2,11 +2,26 @@
 
 from django.db import migrations
 
+KEY_PREFIX_LENGTH = 8  # ApiToken.KEY_PREFIX_LENGTH when this was written
+
+
+def redact_logged_token_keys(apps, schema_editor):
+    """DRF's token admin named a token by its whole key, and the admin history kept that name:
+    cut it to the prefix the admin shows now."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    LogEntry = apps.get_model("admin", "LogEntry")
+    token_types = ContentType.objects.filter(app_label="authtoken")
+    for entry in LogEntry.objects.filter(content_type__in=token_types).exclude(object_repr__endswith="…"):
+        entry.object_repr = f"{entry.object_repr[:KEY_PREFIX_LENGTH]}…"
+        entry.save(update_fields=["object_repr"])
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('admin', '0003_logentry_add_action_flag_choices'),
         ('authtoken', '0004_alter_tokenproxy_options'),
+        ('contenttypes', '0002_remove_content_type_name'),
         ('shop', '0004_supplier_run_stock_sync_permission'),
     ]
 
@@ -23,4 +38,5 @@ class Migration(migrations.Migration):
             },
             bases=('authtoken.tokenproxy',),
         ),
+        migrations.RunPython(redact_logged_token_keys, migrations.RunPython.noop),
     ]

@@ -1,9 +1,11 @@
 """API tokens: only staff get one, and no admin page ever shows a whole key."""
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from django.contrib import admin
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
@@ -99,3 +101,22 @@ def test_creating_and_revoking_in_the_admin_logs_no_key(token_admin):
     assert key.encode() not in response.content
     assert LogEntry.objects.count() == 2
     assert all(key not in entry.object_repr for entry in LogEntry.objects.all())
+
+
+def test_the_migration_cuts_whole_keys_out_of_the_admin_history(token):
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from rest_framework.authtoken.models import TokenProxy
+
+    migration = importlib.import_module("shop.migrations.0005_api_token")
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-123")
+    # What DRF's own token admin logged when a token was added there.
+    entry = LogEntry.objects.create(
+        user=admin_user, content_type=ContentType.objects.get_for_model(TokenProxy, for_concrete_model=False),
+        object_id=str(token.user.pk), object_repr=token.key, action_flag=ADDITION,
+    )
+
+    migration.redact_logged_token_keys(apps, None)
+
+    entry.refresh_from_db()
+    assert entry.object_repr == f"{token.key[:8]}…"
