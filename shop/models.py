@@ -15,6 +15,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from rest_framework.authtoken.models import TokenProxy
 
 IU_PER_MCG_VITAMIN_D = 40
 
@@ -152,7 +153,7 @@ class Product(models.Model):
     # doses in IU and mcg) is the same code that reads queries.
     search_document = models.TextField(blank=True, default="", editable=False)
     # Kept up to date by PostgreSQL itself (a stored generated column) and GIN-indexed (migration
-    # 0005), so a search neither parses documents nor can find a stale one.
+    # 0006), so a search neither parses documents nor can find a stale one.
     search_vector = models.GeneratedField(
         expression=SearchDocumentVector("search_document"), output_field=SearchVectorField(), db_persist=True
     )
@@ -508,6 +509,24 @@ class StockSyncRowError(models.Model):
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.get_reason_display()}"
+
+
+class ApiToken(TokenProxy):
+    """An API token as the admin shows it: by the first characters of its key only, so no admin
+    page, message or history entry holds a whole key (a key is as good as its user's password)."""
+
+    KEY_PREFIX_LENGTH = 8
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}…"
+
+    @property
+    def key_prefix(self) -> str:
+        return self.key[: self.KEY_PREFIX_LENGTH]
 
 
 class LowStockProduct(Product):

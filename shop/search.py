@@ -6,7 +6,7 @@ form, description and doses, in the shop's vocabulary (shop.search_terms), so "M
 words; a product matches when its document holds every one (the last may be the start of a word).
 
 - PostgreSQL: full-text search over ``Product.search_vector``, the document as a tsvector that the
-  database generates and stores itself, with a GIN index (migration 0005), ranked by ``ts_rank``.
+  database generates and stores itself, with a GIN index (migration 0006), ranked by ``ts_rank``.
   A query word the catalog does not hold is corrected with pg_trgm's trigram similarity against
   the catalog's words.
 - SQLite (the embedded default): whole-word LIKE tests on the padded document (``" mk7 "``),
@@ -29,7 +29,6 @@ from django.db.models.functions import Cast, Length, Replace, StrIndex, Substr
 from django.db.models.lookups import Contains
 
 from . import search_terms
-from .catalog_cache import catalog_cached, catalog_version
 from .models import SEARCH_CONFIG, Product, ProductNutrient, vitamin_d_iu
 from .search_terms import SearchTerms, format_number
 
@@ -184,6 +183,10 @@ RELEVANCE_ORDER = (F("search_name_hits").desc(), F("search_rank").desc(), "name"
 
 def search_vocabulary() -> frozenset[str]:
     """Every word of the active products' documents, cached per catalog version."""
+    # Imported here: shop.catalog_cache needs shop.catalog_queries, which needs the selectors,
+    # which need this module.
+    from .catalog_cache import catalog_cached, catalog_version
+
     return catalog_cached(
         catalog_version(), "search-vocabulary",
         build=lambda: search_terms.vocabulary(

@@ -7,6 +7,7 @@ The embedded default (no servers) is SQLite plus kombu's filesystem broker under
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Before anything could read a request body: an API body over API_MAX_BODY_BYTES is refused unread.
+    "config.api.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
     "shop.middleware.SharedPageCacheMiddleware",
@@ -151,7 +154,15 @@ STORAGES = {
 }
 # Uploads larger than this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# A request's body apart from uploaded files (which Django does not count here: product images keep
+# their own limit, SHOP_IMAGE_MAX_BYTES). The storefront's forms send a few hundred bytes and the
+# admin's largest form (a product with its inlines) a few kilobytes; anything larger is refused
+# with a 400 before it is parsed, let alone stored.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+# Form fields per request. The storefront's forms have at most a dozen; the admin needs more: a
+# changelist action sends one per selected row (100 a page) and a supplier's page about seven per
+# product in its inline. Django's default of 1,000 fits both and is kept.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -172,6 +183,10 @@ CACHES["catalog-local"] = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every session write is serialized here first: one larger than SESSION_MAX_BYTES is refused (a
+# 400), whatever view wrote it, so no visitor can store more than that in the session table.
+SESSION_SERIALIZER = "config.sessions.BoundedJSONSerializer"
+SESSION_MAX_BYTES = env_int("SESSION_MAX_BYTES", 16 * 1024)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -253,10 +268,31 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
-# Behind a proxy, set AXES_IPWARE_PROXY_COUNT to the number of proxies in front of the app.
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+# The same client address as every other per-client limit (config/clients.py).
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+
+# --- Clients and rate limits --------------------------------------------------------------------
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For: the
+# client's address is the Nth entry from the right (config/clients.py). 0: REMOTE_ADDR, and the
+# header is ignored. Every per-client limit (API throttles, form limits, axes) reads it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+for _old_name in ("NUM_PROXIES", "AXES_IPWARE_PROXY_COUNT"):
+    # These two used to say the same thing separately (and 0 made DRF trust any X-Forwarded-For):
+    # refuse to start rather than silently drop a deployment's proxy count.
+    if os.environ.get(_old_name, "0") not in ("", "0") and "TRUSTED_PROXY_COUNT" not in os.environ:
+        raise ImproperlyConfigured(f"{_old_name} is replaced by TRUSTED_PROXY_COUNT: set that instead.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Anonymous storefront POSTs per client, per form (config.ratelimit.rate_limited); over it, a 429 page.
+THROTTLE_RATE_FORMS = os.environ.get("THROTTLE_RATE_FORMS", "60/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE_FORMS):
+    raise ImproperlyConfigured(f"THROTTLE_RATE_FORMS must look like 60/min, not {THROTTLE_RATE_FORMS!r}")
+FORM_RATE_LIMITS = {"quiz": THROTTLE_RATE_FORMS, "cart": THROTTLE_RATE_FORMS, "checkout": THROTTLE_RATE_FORMS}
 
 # --- REST framework ---------------------------------------------------------------------------
+# The largest request body the API reads (its bodies are answers and logins, a few KB at most);
+# larger ones get a 413 in the API's error format, whatever DATA_UPLOAD_MAX_MEMORY_SIZE is.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.ErrorDocumentingAutoSchema",
     # Token first: its WWW-Authenticate challenge makes a missing login a 401, not a 403.
@@ -268,16 +304,23 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # JSON that refuses hostile bodies (too deep, lone surrogates) with a 400, and renders any text.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_json.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["config.api_json.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # A view opts in with throttle_scope = "advisor" / "login"; views without a scope are not limited.
-    # Counts live in the default cache: Redis in production (CACHE_URL), so all workers share them.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Counted atomically per client (config/ratelimit.py) in the default cache: Redis in production
+    # (CACHE_URL), so all workers share them.
+    "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "advisor": os.environ.get("THROTTLE_RATE_ADVISOR", "30/min"),
         "login": os.environ.get("THROTTLE_RATE_LOGIN", "10/min"),
         # Search-as-you-type asks once per pause in typing, so a shopper needs a few a second at most.
         "search": os.environ.get("THROTTLE_RATE_SEARCH", "120/min"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VitaShop API",
@@ -319,13 +362,18 @@ SHOP_PRODUCTS_PER_PAGE = 12
 # "Only N left" is shown at or below this many available units.
 SHOP_LOW_STOCK_THRESHOLD = env_int("SHOP_LOW_STOCK_THRESHOLD", 5)
 SHOP_MAX_QUANTITY_PER_LINE = 20
+# Different products one cart may hold; with the line size this bounds what a cart puts in the session.
+SHOP_MAX_CART_LINES = env_int("SHOP_MAX_CART_LINES", 50)
 # Absolute links in emails (order confirmation) and in the staff login note start with this.
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dotted path of the PaymentProvider class checkout uses; see shop/payments.py.
 SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.
 SHOP_IMAGE_MAX_BYTES = 20 * 1024 * 1024
-SHOP_IMAGE_MAX_PIXELS = 40_000_000
+# 25 megapixels takes a full-size photo from a 24-megapixel camera (6000 x 4000) or a phone (12 MP);
+# the largest rendition is 800 pixels, so more is never needed. It bounds a decoded frame at
+# 100 MB (4 bytes a pixel) for the formats Pillow cannot decode at a reduced scale (PNG, WebP).
+SHOP_IMAGE_MAX_PIXELS = 25_000_000
 
 # Advisor results older than this are purged by a scheduled task.
 ADVISOR_RESULT_RETENTION_DAYS = env_int("ADVISOR_RESULT_RETENTION_DAYS", 90)

@@ -18,13 +18,15 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
+from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
+from config.ratelimit import ClientRateThrottle
 from shop.catalog_cache import catalog_cached, catalog_version
-from shop.forms import ProductFilterForm
+from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
 from shop.search import search_suggestions
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
@@ -43,15 +45,17 @@ from .filters import (
     SearchSuggestionQueryForm,
     StockSyncRunQueryForm,
     cleaned_query,
+    food_query,
     product_filters_from_query,
 )
-from .permissions import IsStaff
+from .permissions import StaffModelPermissions
 from .serializers import (
     FoodSourceSerializer,
     NutrientSerializer,
     OrderSerializer,
     ProductSerializer,
     SearchSuggestionsSerializer,
+    StaffAuthTokenSerializer,
     StockSyncRunSerializer,
     SupplierSerializer,
     TokenSerializer,
@@ -71,24 +75,24 @@ class SharedCatalogDataMixin:
     """Catalog answers are the same for every caller, so their serialized data is cached per
     catalog version (any change shoppers can see moves it, see shop.catalog_cache).
 
-    The key holds the scheme, host and raw query string, because the data holds absolute URLs
-    (links to pages keep the parameters as sent). Searches and unknown parameters are served fresh,
-    as on the shop's pages: arbitrary query strings must not be able to fill the shared cache.
+    Only a query string from the small fixed set ``cache_query`` allows (shop.catalog_queries), sent
+    exactly in its canonical form, is cached: the data repeats the query string as sent (the
+    next/previous links), so one written another way is served fresh. Searches, free numbers,
+    unknown parameters and deep pages are served fresh too: no query string can add cache entries.
     Errors (a 400 for a bad value, a 404) are raised while building, so they are never cached.
     """
 
-    cacheable_parameters: frozenset[str] = frozenset()
+    cache_query: staticmethod = staticmethod(no_query)
 
     def shared_response(self, request: Request, build: Callable[[], Response]) -> Response:
-        query = request.query_params
-        if query.get("q") or not set(query) <= self.cacheable_parameters:
+        canonical = exact_query(request.META.get("QUERY_STRING", ""), self.cache_query)
+        if canonical is None:
             return build()
         data = catalog_cached(
-            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(),
-            request.get_full_path(), build=lambda: build().data,
+            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(), request.path,
+            canonical, build=lambda: build().data,
         )
         return Response(data)
-
 
 
 @extend_schema(tags=["catalog"], parameters=PRODUCT_QUERY_PARAMETERS)
@@ -97,7 +101,7 @@ class ProductListView(SharedCatalogDataMixin, generics.ListAPIView):
 
     serializer_class = ProductSerializer
     pagination_class = ProductPagination
-    cacheable_parameters = frozenset(ProductFilterForm.base_fields) | {"page"}
+    cache_query = staticmethod(product_list_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(ProductListView, self).list(request, *args, **kwargs))
@@ -148,7 +152,7 @@ class ProductDetailView(SharedCatalogDataMixin, generics.RetrieveAPIView):
 class NutrientListView(SharedCatalogDataMixin, generics.ListAPIView):
     serializer_class = NutrientSerializer
     queryset = Nutrient.objects.order_by("sort_order", "code")
-    cacheable_parameters = frozenset({"page"})
+    cache_query = staticmethod(page_only_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(NutrientListView, self).list(request, *args, **kwargs))
@@ -159,7 +163,7 @@ class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
     """Food sources with their amounts; with `nutrient`, only foods carrying one of them, richest first."""
 
     serializer_class = FoodSourceSerializer
-    cacheable_parameters = frozenset(FoodQueryForm.base_fields) | {"page"}
+    cache_query = staticmethod(food_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(FoodListView, self).list(request, *args, **kwargs))
@@ -178,7 +182,7 @@ class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
 
 @extend_schema(tags=["stock"])
 class SupplierListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = SupplierSerializer
     queryset = Supplier.objects.order_by("name", "pk")
 
@@ -187,11 +191,13 @@ class SupplierListView(generics.ListAPIView):
 class SupplierSyncView(APIView):
     """Queue a stock sync for one supplier now; the worker runs it after this request commits."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("shop.run_stock_sync",)
+    queryset = Supplier.objects.all()
 
     @extend_schema(request=None, responses={202: StockSyncRunSerializer})
     def post(self, request: Request, slug: str) -> Response:
-        supplier = get_object_or_404(Supplier, slug=slug)
+        supplier = get_object_or_404(self.queryset, slug=slug)
         run = stock_sync_enqueue(supplier=supplier, trigger="api")
         data = StockSyncRunSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
@@ -206,12 +212,13 @@ def _stock_sync_runs() -> QuerySet[StockSyncRun]:
 class StockSyncRunListView(generics.ListAPIView):
     """Sync runs, newest first, each with the feed rows it rejected."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
+    queryset = _stock_sync_runs()
 
     def get_queryset(self) -> QuerySet[StockSyncRun]:
         query = cleaned_query(StockSyncRunQueryForm, self.request.query_params)
-        runs = _stock_sync_runs()
+        runs = super().get_queryset()
         if query["supplier"]:
             runs = runs.filter(supplier__slug=query["supplier"])
         if query["status"]:
@@ -221,7 +228,7 @@ class StockSyncRunListView(generics.ListAPIView):
 
 @extend_schema(tags=["stock"])
 class StockSyncRunDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
     queryset = _stock_sync_runs()
 
@@ -235,18 +242,19 @@ def _orders() -> QuerySet[Order]:
 
 @extend_schema(tags=["orders"], parameters=ORDER_QUERY_PARAMETERS)
 class OrderListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
+    queryset = _orders()
 
     def get_queryset(self) -> QuerySet[Order]:
         statuses = cleaned_query(OrderQueryForm, self.request.query_params)["status"]
-        orders = _orders()
+        orders = super().get_queryset()
         return orders.filter(status__in=statuses) if statuses else orders
 
 
 @extend_schema(tags=["orders"])
 class OrderDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
     lookup_field = "public_id"
     queryset = _orders()
@@ -255,11 +263,13 @@ class OrderDetailView(generics.RetrieveAPIView):
 class OrderTransitionView(APIView):
     """POST moves an order to the next state through the orders service; 409 if the state forbids it."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("shop.change_order",)
+    queryset = Order.objects.all()
     transition: Callable[..., Order]
 
     def post(self, request: Request, public_id: UUID) -> Response:
-        order = get_object_or_404(Order, public_id=public_id)
+        order = get_object_or_404(self.queryset, public_id=public_id)
         try:
             changed = self.transition(order=order)
         except InvalidOrderTransition as exc:
@@ -288,19 +298,29 @@ class OrderCancelView(OrderTransitionView):
 # --- Tokens -----------------------------------------------------------------------------------
 
 
+def _wrong_credentials(errors: dict) -> bool:
+    # AuthTokenSerializer's code for a refused login; a body that is not a mapping is a plain 400.
+    return set(errors) == {"non_field_errors"} and errors["non_field_errors"][0].code == "authorization"
+
+
 @extend_schema(tags=["auth"])
 class TokenObtainView(ObtainAuthToken):
     """Exchange a staff username and password for an API token (send it as `Authorization: Token …`).
+    Only staff get one; any other account gets the answer a wrong password gets.
 
     Throttled per client, and django-axes counts failures like admin logins."""
 
-    throttle_classes = [ScopedRateThrottle]
+    serializer_class = StaffAuthTokenSerializer
+    # ObtainAuthToken sets its own; the API's (hostile-body-safe) JSON is the one to use.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [ClientRateThrottle]  # ObtainAuthToken turns throttles off; this one is on
     throttle_scope = "login"
 
     @extend_schema(responses={200: TokenSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid() and set(serializer.errors) == {"non_field_errors"}:
+        if not serializer.is_valid() and _wrong_credentials(serializer.errors):
             # Well-formed but wrong credentials: a 401, like any other failed authentication.
             raise AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
         serializer.is_valid(raise_exception=True)

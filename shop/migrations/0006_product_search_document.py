@@ -42,7 +42,7 @@ def remove_search_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0004_supplier_run_stock_sync_permission")]
+    dependencies = [("shop", "0005_api_token")]
 
     operations = [
         # Does nothing on other databases than PostgreSQL.
