@@ -332,3 +332,10 @@ def test_a_bulk_write_is_searchable_once_refreshed(db):
 
     products_search_documents_refresh(product_ids=[product.pk])
     assert [p.pk for p in search("mk7")] == [product.pk]
+
+
+def test_best_match_without_a_search_is_not_a_cached_state():
+    from shop.catalog_queries import product_list_query
+
+    assert product_list_query(QueryDict("sort=relevance")) is None
+    assert product_list_query(QueryDict("sort=price")) == "sort=price"
