@@ -231,6 +231,11 @@ def closest_word(word: str, words: Iterable[str]) -> str | None:
     return None if best is None else best[2]
 
 
+# A query with more unknown words than this is not a few typos, and each correction costs a look
+# through the catalog's words (a database query on PostgreSQL): it is left as it is.
+MAX_CORRECTIONS = 3
+
+
 def _is_known(term: str, words: frozenset[str], prefix: bool) -> bool:
     return term in words or (prefix and any(word.startswith(term) for word in words))
 
@@ -249,7 +254,7 @@ def corrected_terms(
         term for index, term in enumerate(terms.terms)
         if not _is_known(term, words, terms.prefix and index == last)
     }
-    if not unknown:
+    if not unknown or len(unknown) > MAX_CORRECTIONS:
         return None
     corrected = []
     for term in terms.terms:

@@ -141,6 +141,7 @@ def test_words_the_catalog_lacks_are_corrected(query, corrected):
         "2500",               # a number is never a typo
         "zzzzzzzz",           # nothing close
         "vit",                # the start of "vitamin" (a prefix, still being typed)
+        "vitamn softgle capsle cholecalciferl",   # four unknown words: not a few typos
     ],
 )
 def test_nothing_is_corrected_without_a_close_catalog_word(query):
