@@ -183,6 +183,12 @@ def test_searching_from_the_header_form_is_a_plain_get(demo_products, client):
     assert html.index(first.name) < html.index("</main>")
 
 
+def test_search_results_are_not_indexed_but_the_list_is(demo_products, client):
+    noindex = '<meta name="robots" content="noindex, follow">'
+    assert noindex in client.get(LIST_URL, {"q": "mk7"}).content.decode()
+    assert noindex not in client.get(LIST_URL).content.decode()
+
+
 def test_filtering_keeps_the_search_and_best_match_is_offered_only_for_a_search(demo_products, client):
     html = client.get(LIST_URL, {"q": "mk7"}).content.decode()
     assert '<input type="hidden" name="q" value="mk7">' in html
