@@ -12,7 +12,7 @@ from pathlib import PurePath
 
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
@@ -62,9 +62,11 @@ class Nutrient(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        # Its names are in the search documents of the products that carry it.
-        _refresh_search_documents(list(self.product_amounts.values_list("product_id", flat=True)))
+        # Its names are in the search documents of the products that carry it. One transaction, so
+        # the catalog version moves with the documents (shop.signals bumps it first in a transaction).
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _refresh_search_documents(list(self.product_amounts.values_list("product_id", flat=True)))
 
     def get_absolute_url(self) -> str:
         return reverse("shop:nutrient_detail", args=[self.code])
@@ -212,15 +214,17 @@ class ProductNutrient(models.Model):
     def __str__(self) -> str:
         return f"{self.nutrient.short_name}: {self.amount_mcg} mcg"
 
-    # A dose is part of its product's search document ("2000 iu", "mk7").
+    # A dose is part of its product's search document ("2000 iu", "mk7"): rewritten in the same
+    # transaction, so the catalog version moves with it (as for Nutrient.save).
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        _refresh_search_documents([self.product_id])
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _refresh_search_documents([self.product_id])
 
     def delete(self, *args, **kwargs):
-        product_id = self.product_id
-        result = super().delete(*args, **kwargs)
-        _refresh_search_documents([product_id])
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            _refresh_search_documents([self.product_id])
         return result
 
     @property

@@ -93,6 +93,8 @@ def products_search_documents_refresh(*, product_ids: Iterable[int]) -> None:
     after a bulk write that skipped ``Product.save()`` (``bulk_create``, ``QuerySet.update``).
 
     ``bulk_update``: the products themselves did not change, so no signal and no ``updated_at``.
+    Call it in the transaction that changed them, or bump the catalog version after it, as for any
+    bulk write (shop.signals), so no cached vocabulary outlives the old documents.
     """
     product_ids = list(product_ids)
     amounts = _amounts_of(product_ids)

@@ -18,7 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from shop import catalog_cache
 from shop.forms import ProductFilterForm
 from shop.models import Nutrient, Product, ProductNutrient
-from shop.search import search_condition, search_plan, search_suggestions
+from shop.search import search_condition, search_plan, search_suggestions, search_vocabulary
 from shop.selectors import product_list
 from tests.factories import ProductFactory, nutrient
 
@@ -123,11 +123,13 @@ def test_words_in_the_catalog_are_not_corrected(demo_products):
 def test_the_document_follows_renames_and_dose_changes(db):
     product = ProductFactory(name="Plain Drops", doses={"d3": 25})
     assert [p.pk for p in search("1000 iu")] == [product.pk]
+    assert "mk7" not in search_vocabulary()
 
     ProductNutrient.objects.filter(product=product).first().delete()
     ProductNutrient.objects.create(product=product, nutrient=nutrient("k2-mk7"), amount_mcg=Decimal("90"))
     assert search("1000 iu") == []
     assert [p.pk for p in search("mk7 90")] == [product.pk]
+    assert "mk7" in search_vocabulary()          # the catalog version moved with the document
 
     product.name = "Renamed Natto Drops"
     product.save(update_fields=["name"])
