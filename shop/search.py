@@ -24,7 +24,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, Expression, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Expression, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Length, Replace, StrIndex, Substr
 from django.db.models.lookups import Contains
 
@@ -37,6 +37,8 @@ SUGGESTIONS_LIMIT = 8
 TRIGRAM_MIN_SIMILARITY = 0.3
 # ts_rank divided by the document's length, like the SQLite rank.
 TS_RANK_BY_LENGTH = 2
+# "Did you mean" leaves out one word at a time from queries of up to this many words.
+MAX_WORDS_TO_LEAVE_OUT = 6
 
 
 # --- The search document --------------------------------------------------------------------------
@@ -227,6 +229,31 @@ def search_plan(query: str, *, typing: bool = False) -> SearchPlan:
     closest = _closest_by_trigrams if _uses_full_text_search() else None
     corrected = search_terms.corrected_terms(terms, words, closest=closest)
     return SearchPlan(terms) if corrected is None else SearchPlan(corrected, corrected_from=terms)
+
+
+@dataclass(frozen=True)
+class FewerWords:
+    """A shorter query that finds products when the whole query finds none."""
+
+    query: str
+    count: int
+
+
+def search_with_fewer_words(terms: SearchTerms, *, limit: int = 3) -> list[FewerWords]:
+    """For a query of known words that no product holds together ("mk4 gummy 200"): the queries
+    with one word left out that do find products, most products first (one query)."""
+    if not 2 <= len(terms.terms) <= MAX_WORDS_TO_LEAVE_OUT:
+        return []
+    last = len(terms.terms) - 1
+    shorter = [
+        SearchTerms(terms.terms[:index] + terms.terms[index + 1:], prefix=terms.prefix and index != last)
+        for index in range(len(terms.terms))
+    ]
+    counts = Product.objects.active().aggregate(
+        **{f"without_{index}": Count("pk", filter=search_condition(query)) for index, query in enumerate(shorter)}
+    )
+    found = [FewerWords(query.text, counts[f"without_{index}"]) for index, query in enumerate(shorter)]
+    return sorted((option for option in found if option.count), key=lambda option: -option.count)[:limit]
 
 
 # --- Suggestions ----------------------------------------------------------------------------------

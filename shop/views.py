@@ -37,6 +37,7 @@ from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutFo
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_PAGES
 from .payments import get_payment_provider
+from .search import search_with_fewer_words
 from .selectors import (
     FOOD_COLUMNS,
     PRODUCT_SORTS,
@@ -139,6 +140,10 @@ def _product_list_content(query: QueryDict) -> SafeString:
     filters = form.to_filters()
     page = _paginate(query, product_list(filters=filters), notes)
     facets = product_facets(filters=filters)
+    # Nothing found for words the catalog knows: the same search with one word fewer.
+    fewer_words = (
+        search_with_fewer_words(filters.search.terms) if filters.search and not page.paginator.count else []
+    )
     return render_fragment(
         "shop/fragments/product_list.html",
         _page_context(
@@ -149,6 +154,7 @@ def _product_list_content(query: QueryDict) -> SafeString:
             page=page,
             products=page.object_list,
             facets=facets,
+            fewer_words=fewer_words,
             # "Best match" only means something for a search.
             sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items() if key != SEARCH_SORT or filters.q],
             # The same filters without the search (and without its best-match order).

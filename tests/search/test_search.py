@@ -116,6 +116,19 @@ def test_a_search_that_finds_nothing_says_so_and_offers_searches_that_do(demo_pr
     assert 'href="?q=mk7"' in html
 
 
+def test_known_words_no_product_holds_together_offer_the_search_with_a_word_fewer(demo_products, client):
+    assert search("mk4 gummy 90") == []             # MK-7 comes as gummies, MK-4 does not
+
+    response = client.get(LIST_URL, {"q": "mk4 gummy 90"})
+    html = response.content.decode()
+    options = {option.query: option.count for option in response.context["fewer_words"]}
+    expected = {query: len(search(query)) for query in ("gummy 90", "mk4 90", "mk4 gummy")}
+    assert options == {query: count for query, count in expected.items() if count}
+    assert options["gummy 90"] > 0
+    assert "<p>Did you mean <a " in html
+    assert f'<a href="?q=gummy%2090">gummy 90</a> ({options["gummy 90"]} product' in html
+
+
 def test_words_in_the_catalog_are_not_corrected(demo_products):
     assert search_plan("natto softgel").corrected_from is None
 
