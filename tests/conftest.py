@@ -60,6 +60,14 @@ def _media_root(tmp_path_factory, settings):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture
+def allow_httpserver_feeds(httpserver, settings):
+    """Let stock feeds come from the local test server: feeds from internal addresses are refused
+    unless their host is listed in STOCK_SYNC_ALLOWED_INTERNAL_HOSTS, and the test server is on loopback."""
+    settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS = [f"{httpserver.host}:{httpserver.port}"]
+    return httpserver
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache: API throttle counters (per client address) would

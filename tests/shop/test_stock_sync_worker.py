@@ -42,7 +42,7 @@ def worker():
 
 
 @pytest.fixture
-def supplier(httpserver):
+def supplier(allow_httpserver_feeds, httpserver):
     supplier = SupplierFactory(slug="acme", name="Acme", feed_url=httpserver.url_for("/feed.csv"), auth_token="t0k")
     for sku, on_hand in (("A", 10), ("B", 20), ("C", 30)):
         product = ProductFactory(sku=sku, stock=on_hand)
