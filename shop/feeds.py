@@ -28,11 +28,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from .feed_http import FeedError, FeedUnavailable, FeedUnreadable, fetch_http, too_large
+# The errors are defined beside the HTTP fetch, which raises most of them, and belong to this API.
+from .feed_http import FeedError as FeedError
+from .feed_http import FeedUnavailable as FeedUnavailable
+from .feed_http import FeedUnreadable, fetch_http, too_large
 from .feed_urls import HTTP_SCHEMES, redact_url
 from .models import StockSyncRowError
-
-__all__ = ["FeedError", "FeedUnavailable", "FeedUnreadable"]  # raised by the fetch, part of this module's API
 
 Reason = StockSyncRowError.Reason
 

@@ -354,8 +354,9 @@ class Supplier(models.Model):
     )
     # Credentials written into the feed URL, split off on save (shop/feed_urls.py) and, like the auth
     # token, never shown back: feed_url itself holds only the part that is safe to show.
-    feed_url_userinfo = models.CharField(max_length=300, blank=True, editable=False)
-    feed_url_secret_query = models.CharField(max_length=1000, blank=True, editable=False)
+    # As long as feed_url: whatever part of a valid feed URL they hold fits.
+    feed_url_userinfo = models.CharField(max_length=500, blank=True, editable=False)
+    feed_url_secret_query = models.CharField(max_length=500, blank=True, editable=False)
     is_enabled = models.BooleanField(default=True)
     sync_interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
     periodic_task = models.OneToOneField(
@@ -371,10 +372,6 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def has_feed_url_credentials(self) -> bool:
-        return bool(self.feed_url_userinfo or self.feed_url_secret_query)
 
 
 class SupplierProduct(models.Model):

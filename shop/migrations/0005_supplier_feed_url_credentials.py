@@ -25,12 +25,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="supplier",
             name="feed_url_userinfo",
-            field=models.CharField(blank=True, editable=False, max_length=300),
+            field=models.CharField(blank=True, editable=False, max_length=500),
         ),
         migrations.AddField(
             model_name="supplier",
             name="feed_url_secret_query",
-            field=models.CharField(blank=True, editable=False, max_length=1000),
+            field=models.CharField(blank=True, editable=False, max_length=500),
         ),
         # Going back leaves the credentials in their own fields: they are never merged into the shown URL.
         migrations.RunPython(split_stored_feed_urls, migrations.RunPython.noop),

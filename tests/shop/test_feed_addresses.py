@@ -151,6 +151,13 @@ def test_a_name_with_a_public_and_an_internal_address_is_refused(monkeypatch, no
         fetched_bytes(url="http://mixed.example.test/feed.csv")
 
 
+@pytest.mark.parametrize("url", ["/etc/passwd", "file:///etc/passwd", "FILE:///etc/passwd", "File://localhost/etc/passwd"])
+def test_local_files_are_refused_in_every_spelling_where_turned_off(url, settings):
+    settings.STOCK_SYNC_ALLOW_LOCAL_FILES = False
+    with pytest.raises(FeedUnreadable, match="Local file feeds are turned off"):
+        fetched_bytes(url=url)
+
+
 # --- Allowed internal hosts ---------------------------------------------------------------------
 
 
