@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,7 +32,7 @@ from typing import IO
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from ..feed_urls import join_feed_url
@@ -55,6 +56,10 @@ logger = logging.getLogger(__name__)
 Status = StockSyncRun.Status
 FINISHED_STATUSES = frozenset({Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.SKIPPED})
 _BATCH = 2000
+# How long a delivery of a run marked running waits for the supplier lock before taking the run
+# for alive. A killed worker's lock is freed within milliseconds, but the broker may redeliver
+# its task within milliseconds too (RabbitMQ, a prefork child's death).
+TAKEOVER_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,20 @@ class SupplierSyncLock:
         self._file: IO[bytes] | None = None
         self._held = False
 
-    def acquire(self) -> bool:
-        """Take the lock if it is free; False if a live process holds it."""
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def acquire(self, *, wait_seconds: float = 0.0) -> bool:
+        """Take the lock, waiting up to ``wait_seconds`` for it; False if a live process holds it."""
+        give_up_at = time.monotonic() + wait_seconds
+        while not self._try_acquire():
+            if time.monotonic() >= give_up_at:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def _try_acquire(self) -> bool:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [self._NAMESPACE, self.supplier_id])
@@ -146,8 +163,12 @@ class SupplierSyncLock:
             self._file.close()  # closing the file drops its flock
             self._file = None
             return
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [self._NAMESPACE, self.supplier_id])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [self._NAMESPACE, self.supplier_id])
+        except DatabaseError:
+            # The session is gone, and its lock with it; the run's own error is the one to report.
+            logger.warning("Stock sync lock of supplier #%s: the database session ended first.", self.supplier_id)
 
     @staticmethod
     def _database_key() -> str:
@@ -216,6 +237,11 @@ def _claim(run_id: int, task_id: str, lock: SupplierSyncLock) -> tuple[StockSync
     """Mark the run as running and return it with True, holding ``lock``; or return it with False,
     left as it is when it must not run (finished, or being run by a live delivery) or marked skipped
     when another run of its supplier is running in a live process."""
+    if StockSyncRun.objects.filter(pk=run_id, status=Status.RUNNING).exists():
+        # The run may have lost its worker a moment ago: give the database (or the OS) time to notice
+        # the dead process and free its lock before taking the run for alive. Waited for here, before
+        # the claim's transaction, so no row stays locked meanwhile.
+        lock.acquire(wait_seconds=TAKEOVER_GRACE_SECONDS)
     now = timezone.now()
     with transaction.atomic():
         # Claims for one supplier queue up on its row, so a claim that loses sees the winner's run.
@@ -225,7 +251,7 @@ def _claim(run_id: int, task_id: str, lock: SupplierSyncLock) -> tuple[StockSync
         if run.status in FINISHED_STATUSES:
             logger.info("Stock sync run #%s is already %s; nothing to do.", run.pk, run.status)
             return run, False
-        if not lock.acquire():
+        if not (lock.held or lock.acquire()):
             if run.status == Status.RUNNING:
                 # A second delivery while the first is still at work (e.g. a broker redelivery).
                 logger.warning("Stock sync run #%s is already running; this delivery does nothing.", run.pk)

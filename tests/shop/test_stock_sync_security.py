@@ -168,6 +168,24 @@ def test_a_run_whose_worker_died_is_taken_over_at_once_by_its_redelivery(supplie
     assert on_hand_a() == 1
 
 
+def test_a_redelivery_that_comes_before_the_dead_workers_lock_is_freed_still_takes_over(
+    supplier, tmp_path, live_sync_of
+):
+    """RabbitMQ may redeliver a killed worker's task before the database has ended that worker's
+    session; the delivery waits a moment for the lock rather than leaving the run running."""
+    path = tmp_path / "feed.csv"
+    path.write_text("sku,quantity\nA,6\n")
+    supplier.feed_url = str(path)
+    supplier.save()
+    orphan = StockSyncRun.objects.create(
+        supplier=supplier, status=Status.RUNNING, started_at=timezone.now(), attempts=1
+    )
+    with live_sync_of(supplier, dies_after=0.3):
+        run = stock_sync_run_execute(run_id=orphan.pk)
+    assert (run.pk, run.status, run.attempts) == (orphan.pk, Status.SUCCEEDED, 2), run.message
+    assert on_hand_a() == 6
+
+
 def test_a_new_run_is_not_skipped_for_a_run_whose_worker_died(supplier, tmp_path):
     path = tmp_path / "feed.csv"
     path.write_text("sku,quantity\nA,2\n")
