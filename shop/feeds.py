@@ -86,9 +86,12 @@ class FetchedFeed:
     file: BinaryIO
     sha256: str
     size: int
-    content_type: str  # "" for a local file
+    content_type: str
+    from_http: bool
 
     def describe(self) -> str:
+        if not self.from_http:
+            return f"(The feed file has {self.size:,} bytes.)"
         kind = f"content type {self.content_type}" if self.content_type else "no content type"
         return f"(The response had {kind} and {self.size:,} bytes.)"
 
@@ -112,7 +115,9 @@ def fetch_feed(
         with tempfile.TemporaryFile(prefix="stock-feed-") as spool:
             fetched = fetch_http(url=url, auth_token=auth_token, max_bytes=limit, destination=spool)
             spool.seek(0)
-            yield FetchedFeed(file=spool, sha256=fetched.sha256, size=fetched.size, content_type=fetched.content_type)
+            yield FetchedFeed(
+                file=spool, sha256=fetched.sha256, size=fetched.size, content_type=fetched.content_type, from_http=True
+            )
     elif is_local_path(url):
         if not (settings.STOCK_SYNC_ALLOW_LOCAL_FILES if allow_local_file is None else allow_local_file):
             raise FeedUnreadable("Local file feeds are turned off here (STOCK_SYNC_ALLOW_LOCAL_FILES); use http(s)://.")
@@ -146,7 +151,7 @@ def _local_feed(handle: BinaryIO, limit: int) -> FetchedFeed:
             raise too_large(limit)
         digest.update(chunk)
     handle.seek(0)
-    return FetchedFeed(file=handle, sha256=digest.hexdigest(), size=size, content_type="")
+    return FetchedFeed(file=handle, sha256=digest.hexdigest(), size=size, content_type="", from_http=False)
 
 
 # --- Parsing and checking rows ------------------------------------------------------------------
@@ -201,8 +206,8 @@ def _parse_csv(text: io.TextIOWrapper, feed: _RowCollector) -> None:
         if tuple(cell.strip().lower() for cell in header) != CSV_HEADER:
             # What the first line held is not repeated: the URL may point at something that is no feed.
             raise FeedUnreadable(
-                "Wrong CSV header: the response is not a CSV stock feed (its first line must be "
-                "'sku,quantity'). Is this the right feed?"
+                "Wrong CSV header: this is not a CSV stock feed (its first line must be 'sku,quantity'). "
+                "Is this the right feed?"
             )
         for cells in reader:
             if len(cells) == 2:  # the usual row, checked with the fewest steps
