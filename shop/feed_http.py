@@ -115,8 +115,12 @@ def allowed_internal_hosts() -> list[_AllowedHost]:
     allowed = []
     for entry in settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS:
         parts = urlsplit(f"//{entry.strip()}")
+        try:
+            port = parts.port
+        except ValueError:  # a malformed entry allows nothing: refusing is the safe side
+            continue
         if parts.hostname:
-            allowed.append(_AllowedHost(parts.hostname.rstrip("."), parts.port))
+            allowed.append(_AllowedHost(parts.hostname.rstrip("."), port))
     return allowed
 
 
@@ -135,7 +139,7 @@ def resolve_feed_host(host: str, port: int) -> list[tuple[int, tuple]]:
         kind = internal_kind(address)
         if kind and not any(entry.matches(name, port, address) for entry in allowed):
             raise FeedUnreadable(
-                f"The feed's host {host!r} is a {kind} address, which feeds may not use: they must be "
+                f"The feed's host {host!r} is at a {kind} address, which feeds may not use: they must be "
                 "on the public internet (or listed in STOCK_SYNC_ALLOWED_INTERNAL_HOSTS)."
             )
         targets.append((family, sockaddr))
@@ -188,7 +192,8 @@ class _Deadline:
     def error(self) -> FeedUnavailable:
         return FeedUnavailable(
             f"The supplier's server did not deliver the feed within {self.seconds:g} s "
-            "(STOCK_SYNC_FETCH_DEADLINE_SECONDS).")
+            "(STOCK_SYNC_FETCH_DEADLINE_SECONDS)."
+        )
 
 
 def _shut_down(sock: socket.socket) -> None:
@@ -221,16 +226,16 @@ def fetch_http(*, url: str, auth_token: str, max_bytes: int, destination: Binary
                 raise deadline.error() from None
             raise
         except ssl.SSLCertVerificationError as exc:
-            raise FeedUnreadable(
-                f"The supplier's TLS certificate could not be verified ({exc.verify_message}).") from None
+            message = f"The supplier's TLS certificate could not be verified ({exc.verify_message})."
+            raise FeedUnreadable(message) from None
         except (OSError, http.client.HTTPException) as exc:
             if deadline.expired:
                 raise deadline.error() from None
             if isinstance(exc, TimeoutError):
                 raise FeedUnavailable("The supplier's server did not answer in time (read timeout).") from None
             # The type only: messages of the network stack may repeat the URL and its credentials.
-            raise FeedUnavailable(
-                f"Could not read the feed from the supplier's server ({type(exc).__name__}).") from None
+            message = f"Could not read the feed from the supplier's server ({type(exc).__name__})."
+            raise FeedUnavailable(message) from None
         finally:
             deadline.watch(None)
 
@@ -265,7 +270,11 @@ def _get(
     deadline.watch(sock)
     if scheme == "https":
         context = ssl.create_default_context()
-        sock = context.wrap_socket(sock, server_hostname=host)  # SNI and certificate check for the name
+        try:
+            sock = context.wrap_socket(sock, server_hostname=host)  # SNI and certificate check for the name
+        except BaseException:
+            sock.close()
+            raise
         deadline.watch(sock)
         connection: http.client.HTTPConnection = http.client.HTTPSConnection(host, port, context=context)
     else:
@@ -315,9 +324,10 @@ def _get(
 def _connect(targets: list[tuple[int, tuple]], deadline: _Deadline) -> socket.socket:
     last_error: OSError | None = None
     for family, sockaddr in targets:
+        timeout = min(settings.STOCK_SYNC_CONNECT_TIMEOUT, deadline.remaining())
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
-            sock.settimeout(min(settings.STOCK_SYNC_CONNECT_TIMEOUT, deadline.remaining()))
+            sock.settimeout(timeout)
             sock.connect(sockaddr)
             sock.settimeout(settings.STOCK_SYNC_READ_TIMEOUT)
             return sock
@@ -326,8 +336,7 @@ def _connect(targets: list[tuple[int, tuple]], deadline: _Deadline) -> socket.so
             last_error = exc
     if isinstance(last_error, TimeoutError):
         raise FeedUnavailable("The supplier's server did not answer in time (connect timeout).")
-    raise FeedUnavailable(
-        f"Could not connect to the supplier's server ({type(last_error).__name__}).")
+    raise FeedUnavailable(f"Could not connect to the supplier's server ({type(last_error).__name__}).")
 
 
 def too_large(limit: int) -> FeedUnreadable:
