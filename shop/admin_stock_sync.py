@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
-from .feed_urls import secret_parameter_names
+from .feed_urls import is_valid_feed_url, secret_parameter_names
 from .feeds import is_local_path
 from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, oversold_q
 from .services.stock_sync import stock_sync_enqueue
@@ -69,6 +69,8 @@ class SupplierAdminForm(forms.ModelForm):
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"].strip()
+        if not is_valid_feed_url(url):
+            raise forms.ValidationError("This is not a valid URL (check the host's brackets and the port).")
         if is_local_path(url) and not settings.STOCK_SYNC_ALLOW_LOCAL_FILES:
             raise forms.ValidationError("Use an http:// or https:// URL; local file feeds are for development only.")
         if not is_local_path(url) and urlsplit(url).scheme.lower() not in ("http", "https"):

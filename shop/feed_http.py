@@ -138,9 +138,10 @@ def resolve_feed_host(host: str, port: int) -> list[tuple[int, tuple]]:
         address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
         kind = internal_kind(address)
         if kind and not any(entry.matches(name, port, address) for entry in allowed):
+            article = "an" if kind[0] in "aeiou" else "a"
             raise FeedUnreadable(
-                f"The feed's host {host!r} is at a {kind} address, which feeds may not use: they must be "
-                "on the public internet (or listed in STOCK_SYNC_ALLOWED_INTERNAL_HOSTS)."
+                f"The feed's host {host!r} is at {article} {kind} address, which feeds may not use: they must "
+                "be on the public internet (or listed in STOCK_SYNC_ALLOWED_INTERNAL_HOSTS)."
             )
         targets.append((family, sockaddr))
     if not targets:
@@ -225,9 +226,11 @@ def fetch_http(*, url: str, auth_token: str, max_bytes: int, destination: Binary
             if deadline.expired:
                 raise deadline.error() from None
             raise
-        except ssl.SSLCertVerificationError as exc:
+        except ssl.SSLCertVerificationError as exc:  # before ValueError, which it also is
             message = f"The supplier's TLS certificate could not be verified ({exc.verify_message})."
             raise FeedUnreadable(message) from None
+        except ValueError:  # a URL or redirect target that does not parse, or that a request line cannot carry
+            raise FeedUnreadable("The feed URL, or an address it redirected to, is not valid.") from None
         except (OSError, http.client.HTTPException) as exc:
             if deadline.expired:
                 raise deadline.error() from None
@@ -260,9 +263,9 @@ def _get(
         raise FeedUnreadable("The supplier's server redirected to an address that is not http(s); not followed.")
     try:
         host = (parts.hostname or "").encode("idna").decode("ascii")
-        port = parts.port or (443 if scheme == "https" else 80)
-    except (UnicodeError, ValueError):
-        raise FeedUnreadable("The feed URL's host or port is not valid.") from None
+    except UnicodeError:
+        raise FeedUnreadable("The feed URL's host is not valid.") from None
+    port = parts.port or (443 if scheme == "https" else 80)
     if not host:
         raise FeedUnreadable("The feed URL has no host.")
     targets = resolve_feed_host(host, port)
@@ -315,8 +318,6 @@ def _get(
             destination.write(chunk)
         content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()[:100]
         return HttpFeed(sha256=digest.hexdigest(), size=size, content_type=content_type)
-    except ValueError:  # http.client's InvalidURL and friends: characters a request line cannot carry
-        raise FeedUnreadable("The feed URL is not valid.") from None
     finally:
         connection.close()
 

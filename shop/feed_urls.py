@@ -26,13 +26,25 @@ class SplitFeedUrl(NamedTuple):
     secret_query: str  # the secret query parameters as written ("api_key=abc&token=x"), or ""
 
 
+def is_valid_feed_url(url: str) -> bool:
+    """Whether the URL parses (a bracketed IPv6 host is closed, the port is a number in range)."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return False
+    return True
+
+
 def is_secret_parameter(name: str) -> bool:
     normalized = re.sub(r"[^a-z0-9]", "", unquote_plus(name).lower())
     return bool(_SECRET_PARAMETER.search(normalized))
 
 
 def split_feed_url(url: str) -> SplitFeedUrl:
-    """The URL without its credentials, and the credentials. Local paths and other schemes have none."""
+    """The URL without its credentials, and the credentials. Local paths, other schemes and URLs that
+    do not parse (refused when fetched) have none."""
+    if not is_valid_feed_url(url):
+        return SplitFeedUrl(url, "", "")
     parts = urlsplit(url)
     if parts.scheme.lower() not in HTTP_SCHEMES:
         return SplitFeedUrl(url, "", "")
@@ -73,16 +85,14 @@ def feed_origin(url: str) -> tuple[str, str, int | None]:
 
     A stored secret belongs to one origin: re-pointing the feed at another one must not send it there.
     """
+    if not is_valid_feed_url(url.strip()):
+        return ("invalid", url.strip(), None)
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in HTTP_SCHEMES:
         return ("file", "", None) if scheme in ("", "file") else (scheme, "", None)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
     host = (parts.hostname or "").rstrip(".")
-    return (scheme, host, port if port is not None else _DEFAULT_PORTS[scheme])
+    return (scheme, host, parts.port if parts.port is not None else _DEFAULT_PORTS[scheme])
 
 
 def secret_parameter_names(secret_query: str) -> list[str]:

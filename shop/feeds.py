@@ -32,7 +32,7 @@ from django.conf import settings
 from .feed_http import FeedError as FeedError
 from .feed_http import FeedUnavailable as FeedUnavailable
 from .feed_http import FeedUnreadable, fetch_http, too_large
-from .feed_urls import HTTP_SCHEMES, redact_url
+from .feed_urls import HTTP_SCHEMES, is_valid_feed_url, redact_url
 from .models import StockSyncRowError
 
 Reason = StockSyncRowError.Reason
@@ -110,6 +110,8 @@ def fetch_feed(
     says so (the sync_stock command, run by someone who has the server's shell anyway).
     """
     limit = settings.STOCK_SYNC_MAX_FEED_BYTES if max_bytes is None else max_bytes
+    if not is_valid_feed_url(url):
+        raise FeedUnreadable("The feed URL is not valid.")
     scheme = urlsplit(url).scheme.lower()
     if scheme in HTTP_SCHEMES:
         with tempfile.TemporaryFile(prefix="stock-feed-") as spool:

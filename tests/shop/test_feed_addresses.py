@@ -158,6 +158,20 @@ def test_local_files_are_refused_in_every_spelling_where_turned_off(url, setting
         fetched_bytes(url=url)
 
 
+@pytest.mark.parametrize("url", ["http://[::1/", "http://127.0.0.1:99999/", "http://127.0.0.1:-1/", "https://[fe80::1/x"])
+def test_a_url_that_does_not_parse_is_refused_not_crashed_on(url, no_connection):
+    with pytest.raises(FeedUnreadable, match="not valid"):
+        fetched_bytes(url=url)
+
+
+def test_a_redirect_that_does_not_parse_is_refused(drip_server, settings):
+    # A raw server: the test HTTP server cannot send a Location that does not parse.
+    port = drip_server(b"HTTP/1.1 302 Found\r\nLocation: http://[::1/x\r\nContent-Length: 0\r\n\r\n", 0.5)
+    settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS = [f"127.0.0.1:{port}"]
+    with pytest.raises(FeedUnreadable, match="not valid"):
+        fetched_bytes(url=f"http://127.0.0.1:{port}/feed.csv")
+
+
 # --- Allowed internal hosts ---------------------------------------------------------------------
 
 

@@ -178,6 +178,14 @@ def test_admin_never_shows_url_credentials_and_says_they_are_set(admin_client):
     assert "Credentials of the feed URL: set (a user name and password; parameter(s) api_key)" in change
 
 
+@pytest.mark.parametrize("url", ["http://[::1/feed.csv", "https://feeds.example.com:99999/a.csv"])
+def test_admin_refuses_a_feed_url_that_does_not_parse(admin_client, url):
+    response = admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data(feed_url=url))
+    assert response.status_code == 200
+    assert "This is not a valid URL" in response.content.decode()
+    assert not Supplier.objects.exists()
+
+
 def test_admin_clears_url_credentials_and_says_so(admin_client):
     admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
     supplier = Supplier.objects.get(slug="acme")
