@@ -10,6 +10,7 @@ worker processes share the test database.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -151,18 +152,19 @@ def worker_processes(tmp_path, allow_httpserver_feeds):
         "STOCK_SYNC_ALLOWED_INTERNAL_HOSTS": ",".join(settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS),
     }
 
-    def start(name: str) -> subprocess.Popen:
+    def start(name: str, pool: str = "solo") -> subprocess.Popen:
         log = (tmp_path / f"{name}.log").open("wb")
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "INFO",
-                "--without-gossip", "--without-mingle", "--without-heartbeat",
+                sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", pool, "--concurrency", "1",
+                "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "--queues", KILL_TEST_QUEUE.name, "--hostname", f"{name}@%h",
             ],
             cwd=settings.BASE_DIR,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the worker and its pool processes
         )
         started.append(process)
         return process
@@ -171,7 +173,8 @@ def worker_processes(tmp_path, allow_httpserver_feeds):
     for process in started:
         # Killed, not shut down: a warm or cold shutdown takes seconds on RabbitMQ, and the test has
         # already seen the work finished (the brokers redeliver nothing an idle worker held).
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
 
 
@@ -179,14 +182,10 @@ def worker_logs(tmp_path: Path) -> str:
     return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in tmp_path.glob("*.log"))
 
 
-@pytest.mark.postgres
-def test_a_worker_killed_mid_sync_leaves_a_run_the_redelivered_task_takes_over(
-    httpserver, supplier, kill_test_queue, worker_processes, tmp_path
-):
-    """SIGKILL a worker while it waits for a feed; start another. The broker hands the unacknowledged
-    message to the new worker (RabbitMQ: when the dead worker's connection drops; Redis: after the
-    visibility timeout), whose task finds the run "running" but its supplier lock free, so it takes
-    the same run over at once and finishes it. Nothing of the killed attempt was applied."""
+@pytest.fixture
+def stalling_feed(httpserver):
+    """The feed server: the first request hangs (until ``release`` is set, at most 60 s) and then
+    fails; later ones get the feed. Returns (stalled, release, requests)."""
     stalled = threading.Event()
     release = threading.Event()
     requests: list[str] = []
@@ -200,9 +199,36 @@ def test_a_worker_killed_mid_sync_leaves_a_run_the_redelivered_task_takes_over(
         return Response("sku,quantity\nA,11\nB,2\nC,30\n", content_type="text/csv")
 
     httpserver.expect_request("/feed.csv").respond_with_handler(feed)
+    yield stalled, release, requests
+    release.set()
+
+
+def assert_taken_over_and_finished(run_id: int, requests: list[str], tmp_path: Path) -> None:
+    run = wait_until(run_id, FINISHED, timeout=90)
+    assert run.status == Status.SUCCEEDED, f"{run.message}\n{worker_logs(tmp_path)}"
+    assert run.attempts == 2
+    assert StockSyncRun.objects.count() == 1  # the same run was taken over: none skipped, none new
+    stock = {s.product.sku: (s.on_hand, s.allocated) for s in Stock.objects.select_related("product")}
+    assert stock == {"A": (11, 0), "B": (2, 5), "C": (30, 0)}
+    assert len(requests) == 2
+
+
+def send_to_kill_test_queue(run_id: int) -> None:
+    tasks.sync_stock_run.apply_async(args=[run_id], queue=KILL_TEST_QUEUE.name, routing_key=KILL_TEST_QUEUE.name)
+
+
+@pytest.mark.postgres
+def test_a_worker_killed_mid_sync_leaves_a_run_the_redelivered_task_takes_over(
+    stalling_feed, supplier, kill_test_queue, worker_processes, tmp_path
+):
+    """SIGKILL a worker while it waits for a feed; start another. The broker hands the unacknowledged
+    message to the new worker (RabbitMQ: when the dead worker's connection drops; Redis: after the
+    visibility timeout), whose task finds the run "running" but its supplier lock free, so it takes
+    the same run over at once and finishes it. Nothing of the killed attempt was applied."""
+    stalled, release, requests = stalling_feed
     run = stock_sync_run_create(supplier=supplier, trigger="test")
     first = worker_processes("first")
-    tasks.sync_stock_run.apply_async(args=[run.pk], queue=kill_test_queue.name, routing_key=kill_test_queue.name)
+    send_to_kill_test_queue(run.pk)
     assert stalled.wait(timeout=60), worker_logs(tmp_path)
     assert StockSyncRun.objects.get(pk=run.pk).status == Status.RUNNING
 
@@ -215,10 +241,24 @@ def test_a_worker_killed_mid_sync_leaves_a_run_the_redelivered_task_takes_over(
     assert Stock.objects.get(product__sku="A").on_hand == 10  # nothing of the killed attempt stayed
 
     worker_processes("second")
-    run = wait_until(run.pk, FINISHED, timeout=90)
-    assert run.status == Status.SUCCEEDED, f"{run.message}\n{worker_logs(tmp_path)}"
-    assert run.attempts == 2
-    assert StockSyncRun.objects.count() == 1  # the same run was taken over: none skipped, none new
-    stock = {s.product.sku: (s.on_hand, s.allocated) for s in Stock.objects.select_related("product")}
-    assert stock == {"A": (11, 0), "B": (2, 5), "C": (30, 0)}
-    assert len(requests) == 2
+    assert_taken_over_and_finished(run.pk, requests, tmp_path)
+
+
+@pytest.mark.postgres
+def test_a_pool_process_killed_mid_sync_is_replaced_and_its_requeued_task_takes_over(
+    stalling_feed, supplier, kill_test_queue, worker_processes, tmp_path
+):
+    """The prefork pool's process is SIGKILLed: the worker requeues the task at once
+    (reject_on_worker_lost) and its new pool process runs it, possibly before PostgreSQL has ended
+    the dead process's session; the short takeover grace covers that."""
+    stalled, release, requests = stalling_feed
+    run = stock_sync_run_create(supplier=supplier, trigger="test")
+    worker = worker_processes("prefork", pool="prefork")
+    send_to_kill_test_queue(run.pk)
+    assert stalled.wait(timeout=60), worker_logs(tmp_path)
+    pool_processes = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+    assert len(pool_processes) == 1, pool_processes
+    os.kill(int(pool_processes[0]), signal.SIGKILL)
+    release.set()
+    assert_taken_over_and_finished(run.pk, requests, tmp_path)
+    assert worker.poll() is None  # the worker itself lived on
