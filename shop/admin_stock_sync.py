@@ -57,6 +57,8 @@ class SupplierAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The stored token must not reach the form's initial data (and so the HTML).
+        self.initial.pop("auth_token", None)
         supplier = self.instance
         if supplier.pk and supplier.auth_token:
             self.fields["auth_token"].help_text = (
