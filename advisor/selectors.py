@@ -185,7 +185,8 @@ def _match(need: ProductNeed) -> ProductMatch:
         .distinct()
         .select_related("stock")
         .prefetch_related(
-            Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient"))
+            Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient")),
+            "images",  # the result page and the API show each product's picture
         )
     )
     matched = [m for m in (_matched_product(p, wanted, limits) for p in candidates) if m is not None]

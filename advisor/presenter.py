@@ -1,0 +1,338 @@
+"""One presenter for a stored advisor result: the plain data the result page and the API both show.
+
+The page and the API used to pick their own fields out of the stored outcome, and drifted (the API
+had no band, no referral reasons, no K2 alternative). Both now take ``present_result``'s dict, so
+every reason, warning and product line the page shows is in the API too.
+
+A result keeps the outcome its engine version produced; this module reads old and new outcomes
+alike (fields a version did not store come out empty, never as a KeyError).
+The output is JSON-safe plain data: prices as strings with two decimals, dates as ISO strings.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from shop.catalog_cache import catalog_cached, catalog_version, pinned_catalog_version
+
+from . import engine
+from .engine_dose import NMOL_L_PER_NG_ML
+from .models import AdvisorResult
+from .selectors import FoodLine, MatchedProduct, ProductNeed, ProductOption, food_lines_for, matching_products_for
+
+FOOD_LINES_SHOWN = 8
+
+DISCLAIMER = (
+    "General information, not a diagnosis. A clinician decides for anyone with a condition or on medication."
+)
+
+BAND_LABELS = {
+    "deficient": "Deficient (below 12 ng/mL)",
+    "inadequate": "Inadequate (12 to under 20 ng/mL)",
+    "adequate": "Adequate, below target (20 to under 30 ng/mL)",
+    "target": "In the target range (30–50 ng/mL)",
+    "high": "High (above 50 ng/mL)",
+    "very_high": "Very high (above 100 ng/mL)",
+    "unknown": "No blood test given",
+}
+
+# Links for the sources the engine cites, where the domain facts name one. A source without a
+# link is shown by name only; nothing here is guessed.
+SOURCE_URLS = {
+    engine.SOURCE_IOM: "https://nap.nationalacademies.org/catalog/13050",
+    engine.SOURCE_EKWARU: "https://pubmed.ncbi.nlm.nih.gov/25372709/",
+    engine.SOURCE_CALCIUM: "https://pmc.ncbi.nlm.nih.gov/articles/PMC7731935/",
+    engine.SOURCE_KIDNEY: "https://pmc.ncbi.nlm.nih.gov/articles/PMC5436758/",
+    engine.SOURCE_GRANULOMA: "https://nap.nationalacademies.org/catalog/5776",
+    engine.SOURCE_HALF_LIFE: "https://ods.od.nih.gov/factsheets/VitaminD-HealthProfessional/",
+    engine.SOURCE_UCSF: "https://labmed.ucsf.edu/",
+}
+SOURCE_URLS.update(getattr(engine, "SOURCE_URLS", {}))
+
+# Warning codes that belong to "tell your prescriber" (shown right after the referral reasons).
+PRESCRIBER_WARNING_CODES = frozenset(getattr(engine, "PRESCRIBER_WARNING_CODES", {engine.WARNING_THIAZIDE}))
+URGENT_WARNING_CODES = frozenset({engine.WARNING_URGENT_LEVEL})
+
+
+def _iu(value: int) -> str:
+    return f"{value:,} IU"
+
+
+def _mcg(value: float | Decimal) -> str:
+    number = float(value)
+    return f"{number:,.0f} mcg" if number == int(number) else f"{number:,.1f} mcg"
+
+
+def _price(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+# --- catalog half ------------------------------------------------------------------------------
+
+
+def _product_line(item: MatchedProduct) -> dict[str, Any]:
+    product = item.product
+    servings = getattr(item, "servings_per_day", 1)
+    first_image = next(iter(product.images.all()), None)  # prefetched with the match
+    doses = []
+    if item.d3_iu:
+        doses.append(f"{item.d3_iu:,} IU D3")
+    if item.k2_mcg:
+        doses.append(f"{_mcg(item.k2_mcg)} K2")
+    serving_text = "1 a day" if servings == 1 else f"{servings} a day"
+    return {
+        "product_id": product.pk,
+        "sku": product.sku,
+        "slug": product.slug,
+        "name": product.name,
+        "url": product.get_absolute_url(),
+        "role": item.role,
+        "available": item.available,
+        "d3_iu_per_serving": item.d3_iu,
+        "k2_mcg_per_serving": float(item.k2_mcg) if item.k2_mcg is not None else None,
+        "servings_per_day": servings,
+        "shortfall_iu": getattr(item, "shortfall_iu", 0),
+        "k2_shortfall_mcg": float(getattr(item, "k2_shortfall_mcg", 0)),
+        "price_per_30_days": _price(item.price_per_day * 30),
+        "dose_text": f"{' + '.join(doses)} per serving, {serving_text}",
+        "image": (
+            {"renditions": first_image.renditions or {}, "alt": first_image.alt_text or product.name}
+            if first_image is not None
+            else None
+        ),
+    }
+
+
+def _option_line(option: ProductOption) -> dict[str, Any]:
+    products = [_product_line(item) for item in option.items]
+    return {
+        "products": products,
+        "price_per_30_days": _price(option.price_per_30_days),
+        "shortfall_iu": sum(line["shortfall_iu"] for line in products),
+    }
+
+
+def _food_line(food: FoodLine) -> dict[str, Any]:
+    return {
+        "name": food.name,
+        "nutrient": food.nutrient,
+        "nutrient_name": food.nutrient_name,
+        "amount": float(food.amount),
+        "unit": food.unit,
+        "amount_mcg": float(food.amount_mcg),
+        "serving": food.serving,
+        "source": food.source,
+    }
+
+
+def catalog_lines(need: ProductNeed, food_codes: list[str]) -> dict[str, Any]:
+    """Products, alternatives and foods for a need, as plain values (uncached)."""
+    match = matching_products_for(need)
+    best = [_product_line(item) for item in match.best]
+    return {
+        "products": best,
+        "price_per_30_days": _price(match.best_price_per_30_days) if match.best else None,
+        "alternatives": [_option_line(option) for option in match.alternatives],
+        "foods": [_food_line(food) for food in food_lines_for(codes=food_codes, limit=FOOD_LINES_SHOWN)],
+    }
+
+
+def result_catalog(result: AdvisorResult) -> dict[str, Any]:
+    """The catalog half of a result's presentation, cached per need and catalog version.
+
+    It depends only on the recommended doses and the catalog, so many shoppers share it; it is
+    cached as plain values, so a request unpickles no model instances.
+    """
+    version = catalog_version()
+    need = ProductNeed.from_outcome(result.outcome)
+    food_codes = list(result.outcome.get("food_nutrients") or ())
+    with pinned_catalog_version(version):
+        return catalog_cached(
+            version, "advisor-presented-catalog", need, food_codes, build=lambda: catalog_lines(need, food_codes)
+        )
+
+
+# --- result half -------------------------------------------------------------------------------
+
+
+def _level(result: AdvisorResult) -> dict[str, Any] | None:
+    raw = (result.answers or {}).get("blood_level")
+    if not raw:
+        return None
+    value = float(raw["value"])
+    ng_ml = value if raw["unit"] == "ng/mL" else value / NMOL_L_PER_NG_ML
+    nmol_l = ng_ml * NMOL_L_PER_NG_ML
+    # As typed first, so 29.95 nmol/L never reads "12.0 ng/mL" next to "below 12 ng/mL".
+    if raw["unit"] == "nmol/L":
+        text = f"{value:g} nmol/L ({ng_ml:.2f} ng/mL)"
+    else:
+        text = f"{value:g} ng/mL ({nmol_l:.1f} nmol/L)"
+    return {"ng_ml": round(ng_ml, 2), "nmol_l": round(nmol_l, 1), "text": text, "tested_on": raw.get("tested_on")}
+
+
+def _dose_d3(d3: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not d3:
+        return None
+    mcg = d3["daily_iu"] / 40
+    return {"daily_iu": d3["daily_iu"], "daily_mcg": mcg, "text": f"{_iu(d3['daily_iu'])} ({mcg:g} mcg)"}
+
+
+def _dose_k2(k2: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not k2:
+        return None
+    return {"form": k2["form"], "daily_mcg": k2["daily_mcg"], "text": f"{_mcg(k2['daily_mcg'])} {k2['form']}"}
+
+
+def _messages(outcome: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Urgent first, then every referral reason, then "tell your prescriber", then the other warnings."""
+    reasons = list(outcome.get("referral_reasons") or [])
+    urgent_reasons = [r for r in reasons if r.startswith("Urgent")]
+    other_reasons = [r for r in reasons if not r.startswith("Urgent")]
+    warnings = list(outcome.get("warnings") or [])
+    lines = [{"kind": "urgent", "code": "urgent_level", "text": r} for r in urgent_reasons]
+    lines += [{"kind": "referral", "code": "referral", "text": r} for r in other_reasons]
+    lines += [
+        {"kind": "prescriber", "code": w["code"], "text": w["message"]}
+        for w in warnings
+        if w["code"] in PRESCRIBER_WARNING_CODES
+    ]
+    lines += [
+        {"kind": "warning", "code": w["code"], "text": w["message"]}
+        for w in warnings
+        if w["code"] not in PRESCRIBER_WARNING_CODES and not (urgent_reasons and w["code"] in URGENT_WARNING_CODES)
+    ]
+    return lines
+
+
+def _current_total_iu(result: AdvisorResult) -> int:
+    intake = (result.outcome or {}).get("intake")
+    if intake:
+        return int(intake["total_iu"])
+    return int((result.answers or {}).get("current_d3_iu") or 0)
+
+
+def _pair(outcome: Mapping[str, Any], result: AdvisorResult) -> dict[str, Any] | None:
+    d3, k2 = outcome.get("d3"), outcome.get("k2")
+    if not d3 and not k2:
+        return None
+    parts = []
+    if d3:
+        parts.append(f"{_iu(d3['daily_iu'])} of D3")
+    if k2:
+        parts.append(f"{_mcg(k2['daily_mcg'])} of {k2['form']}")
+    referred = outcome.get("refer_to_clinician")
+    verb = "For your talk with a clinician, the dose within the upper limit would be" if referred else "Take"
+    text = f"{verb} {' and '.join(parts)} a day"
+    current = _current_total_iu(result)
+    change = outcome.get("d3_change")
+    if d3 and not change:
+        if current and current != d3["daily_iu"]:
+            change = f"instead of your {_iu(current)}"
+        elif current and current == d3["daily_iu"]:
+            change = "the same vitamin D as now"
+    if change:
+        text = f"{text}, {change}"
+    return {"text": f"{text}.", "change": change}
+
+
+def _next_test(outcome: Mapping[str, Any], result: AdvisorResult) -> dict[str, Any] | None:
+    weeks = outcome.get("retest_after_weeks")
+    if not weeks:
+        return None
+    kind = "first_test" if outcome.get("band") == "unknown" else "retest"
+    made = timezone.localdate(result.created_at) if result.created_at else date.today()
+    on = made + timedelta(weeks=weeks)
+    what = "Get a first vitamin D blood test" if kind == "first_test" else "Retest your blood level"
+    return {"kind": kind, "after_weeks": weeks, "on": on.isoformat(), "text": f"{what} around {on.day} {on:%B %Y}."}
+
+
+def _plateau(outcome: Mapping[str, Any]) -> dict[str, Any] | None:
+    plateau = outcome.get("plateau")
+    if plateau:
+        return plateau
+    projection = outcome.get("projection")
+    if not projection:
+        return None
+    value = projection[-1]["ng_ml"]
+    return {"ng_ml": value, "text": f"About {value:.0f} ng/mL after 16 weeks (middle estimate).", "capped": False}
+
+
+def _why_and_internals(result: AdvisorResult) -> tuple[list[dict], list[dict]]:
+    outcome = result.outcome
+    why, internals = [], [{"label": "Rules version", "value": result.engine_version}]
+    internals.append({"label": "Unit conversion", "value": f"1 ng/mL = {NMOL_L_PER_NG_ML} nmol/L (UCSF lab manual)"})
+    for line in outcome.get("rationale") or []:
+        if line.get("internal"):
+            internals.append({"label": line["source"], "value": line["text"]})
+            continue
+        source = line["source"]
+        shown_source = "The shop's own choice" if source == engine.SOURCE_ENGINE_CHOICE else source
+        why.append({"text": line["text"], "source": shown_source, "url": SOURCE_URLS.get(source)})
+    return why, internals
+
+
+def _headline(outcome: Mapping[str, Any], messages: list[dict], pair: dict | None) -> str:
+    if any(m["kind"] == "urgent" for m in messages):
+        return "Urgent: your vitamin D level is in the toxic range. Stop vitamin D and see a clinician today."
+    if outcome.get("refer_to_clinician"):
+        return "Talk to a clinician first: this is for them to decide."
+    if pair:
+        return pair["text"]
+    return "No added vitamin D3 or K2 for you now."
+
+
+def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the result page and the API show for a stored result, as plain values."""
+    outcome = result.outcome or {}
+    if catalog is None:
+        catalog = result_catalog(result)
+    messages = _messages(outcome)
+    pair = _pair(outcome, result)
+    why, internals = _why_and_internals(result)
+    reasons = [m["text"] for m in messages if m["kind"] in ("urgent", "referral")]
+    alternative = outcome.get("k2_alternative")
+    return {
+        "id": str(result.pk),
+        "created_on": (timezone.localdate(result.created_at) if result.created_at else date.today()).isoformat(),
+        "engine_version": result.engine_version,
+        "band": outcome.get("band", "unknown"),
+        "band_label": BAND_LABELS.get(outcome.get("band", "unknown"), ""),
+        "level": _level(result),
+        "refer_to_clinician": bool(outcome.get("refer_to_clinician")),
+        "urgent": any(m["kind"] == "urgent" for m in messages),
+        "headline": _headline(outcome, messages, pair),
+        "messages": messages,
+        "referral_reasons": reasons,
+        "clinician_questions": list(outcome.get("clinician_questions") or []),
+        "warnings": list(outcome.get("warnings") or []),
+        "pair": pair,
+        "d3": _dose_d3(outcome.get("d3")),
+        "d3_from_products_iu": outcome.get("d3_from_products_iu", (outcome.get("d3") or {}).get("daily_iu")),
+        "k2": _dose_k2(outcome.get("k2")),
+        "k2_alternative": (
+            {
+                **_dose_k2(alternative),
+                "why": "MK-4 leaves the blood within hours, while MK-7 stays for days, so MK-4 needs far more "
+                "micrograms; 1,500 mcg a day is the amount studied for a year (Koitaya 2014).",
+            }
+            if alternative
+            else None
+        ),
+        "products_allowed": bool(outcome.get("products_allowed")),
+        "products": catalog["products"],
+        "price_per_30_days": catalog["price_per_30_days"],
+        "alternatives": catalog["alternatives"],
+        "next_test": _next_test(outcome, result),
+        "retest_after_weeks": outcome.get("retest_after_weeks"),
+        "projection": outcome.get("projection"),
+        "plateau": _plateau(outcome),
+        "why": why,
+        "internals": internals,
+        "foods": catalog["foods"],
+        "food_note": outcome.get("food_note"),
+        "disclaimer": DISCLAIMER,
+    }
