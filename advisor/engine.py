@@ -38,7 +38,7 @@ __all__ = [
     "K2_FOOD_FREQUENCIES", "SEXES", "BLOOD_LEVEL_UNITS", "InvalidAnswers", "BloodLevel", "PrescriptionD3", "Answers",
     "D3Dose", "K2Dose", "Warning", "RationaleLine", "Intake", "Plateau", "ProjectionPoint", "Recommendation",
     "recommend", "answers_to_dict", "answers_from_dict", "recommendation_to_dict", "recommendation_from_dict",
-    "pounds_to_kg", "feet_inches_to_cm", "nmol_l_to_ng_ml", "format_ng_ml",
+    "pounds_to_kg", "feet_inches_to_cm", "nmol_l_to_ng_ml", "format_ng_ml", "level_text",
 ]
 
 ENGINE_VERSION = "2026.11-2"  # policy version 2
@@ -487,7 +487,7 @@ def format_ng_ml(ng_ml: float) -> str:
     return f"{ng_ml:.4f}"
 
 
-def _level_text(level: BloodLevel) -> str:
+def level_text(level: BloodLevel) -> str:
     """The level as typed first, then in the other unit, so the text matches the lab report."""
     if level.unit == "nmol/L":
         return f"{level.value:g} nmol/L ({format_ng_ml(level.ng_ml)} ng/mL)"
@@ -661,10 +661,10 @@ def _hard_stops(s: _Situation) -> list[_Stop]:
         ))
     stops.extend(stop for code, stop in _CONDITION_STOPS if code in a.conditions)
     if ng_ml is not None and ng_ml > 100:
-        level_text = _level_text(s.level)
+        shown = level_text(s.level)
         if ng_ml > URGENT_LEVEL_NG_ML:
             stops.append(_Stop(
-                f"Urgent: your 25(OH)D of {level_text} is above 150 ng/mL, the marker of vitamin D toxicity. Stop "
+                f"Urgent: your 25(OH)D of {shown} is above 150 ng/mL, the marker of vitamin D toxicity. Stop "
                 "taking vitamin D and see a clinician today; go to an emergency service now if you have vomiting, "
                 "confusion, abdominal pain, a lot of thirst or passing a lot of urine.",
                 "Ask: is my blood calcium too high, and what should I do about the vitamin D I have taken?",
@@ -674,7 +674,7 @@ def _hard_stops(s: _Situation) -> list[_Stop]:
             ))
         else:
             stops.append(_Stop(
-                f"Your 25(OH)D of {level_text} is above 100 ng/mL, a level labs flag to avoid. Stop adding "
+                f"Your 25(OH)D of {shown} is above 100 ng/mL, a level labs flag to avoid. Stop adding "
                 "vitamin D and see a clinician.",
                 "Ask: what is behind this level, and should my calcium be checked?",
                 "A level above 100 ng/mL: no added D3 and a referral.",
@@ -684,7 +684,7 @@ def _hard_stops(s: _Situation) -> list[_Stop]:
         weeks = s.days_on_dose // 7
         stops.append(_Stop(
             f"You have taken {_iu(intake.total_iu)} of vitamin D a day for about {weeks} weeks and your level is "
-            f"still {_level_text(s.level)}, below 20 ng/mL. That is a weak response: the cause may be "
+            f"still {level_text(s.level)}, below 20 ng/mL. That is a weak response: the cause may be "
             "malabsorption (such as coeliac disease, Crohn's disease or bariatric surgery), a medicine, missed "
             "doses, or simply how your body responds. The shop cannot go above the upper limit, so a clinician "
             "decides what to do.",
@@ -739,7 +739,7 @@ def _explain_level(draft: _Draft, s: _Situation, *, referred: bool) -> None:
                 SOURCE_ES_2024,
             )
         return
-    draft.because(f"Your 25(OH)D is {_level_text(s.level)}.", SOURCE_UCSF)
+    draft.because(f"Your 25(OH)D is {level_text(s.level)}.", SOURCE_UCSF)
     draft.because(
         f"Levels are compared in ng/mL: nmol/L ÷ {dose.NMOL_L_PER_NG_ML}.", SOURCE_UCSF, internal=True
     )
@@ -1065,7 +1065,7 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
         draft.because(stop.rationale, stop.source)
     if s.band == BAND_DEFICIENT:
         draft.refer(
-            f"Your 25(OH)D of {_level_text(s.level)} is below 12 ng/mL, the deficiency range. Bringing it up and "
+            f"Your 25(OH)D of {level_text(s.level)} is below 12 ng/mL, the deficiency range. Bringing it up and "
             "finding the cause are a clinician's job.",
             "Ask: why is my level low, and which repletion dose should I take?",
         )

@@ -40,21 +40,8 @@ BAND_LABELS = {
     "unknown": "No blood test given",
 }
 
-# Links for the sources the engine cites, where the domain facts name one. A source without a
-# link is shown by name only; nothing here is guessed.
-SOURCE_URLS = {
-    engine.SOURCE_IOM: "https://nap.nationalacademies.org/catalog/13050",
-    engine.SOURCE_EKWARU: "https://pubmed.ncbi.nlm.nih.gov/25372709/",
-    engine.SOURCE_CALCIUM: "https://pmc.ncbi.nlm.nih.gov/articles/PMC7731935/",
-    engine.SOURCE_KIDNEY: "https://pmc.ncbi.nlm.nih.gov/articles/PMC5436758/",
-    engine.SOURCE_GRANULOMA: "https://nap.nationalacademies.org/catalog/5776",
-    engine.SOURCE_HALF_LIFE: "https://ods.od.nih.gov/factsheets/VitaminD-HealthProfessional/",
-    engine.SOURCE_UCSF: "https://labmed.ucsf.edu/",
-}
-SOURCE_URLS.update(getattr(engine, "SOURCE_URLS", {}))
-
 # Warning codes that belong to "tell your prescriber" (shown right after the referral reasons).
-PRESCRIBER_WARNING_CODES = frozenset(getattr(engine, "PRESCRIBER_WARNING_CODES", {engine.WARNING_THIAZIDE}))
+PRESCRIBER_WARNING_CODES = engine.PRESCRIBER_WARNING_CODES
 URGENT_WARNING_CODES = frozenset({engine.WARNING_URGENT_LEVEL})
 
 
@@ -163,15 +150,13 @@ def _level(result: AdvisorResult) -> dict[str, Any] | None:
     raw = (result.answers or {}).get("blood_level")
     if not raw:
         return None
-    value = float(raw["value"])
-    ng_ml = value if raw["unit"] == "ng/mL" else value / NMOL_L_PER_NG_ML
-    nmol_l = ng_ml * NMOL_L_PER_NG_ML
-    # As typed first, so 29.95 nmol/L never reads "12.0 ng/mL" next to "below 12 ng/mL".
-    if raw["unit"] == "nmol/L":
-        text = f"{value:g} nmol/L ({ng_ml:.2f} ng/mL)"
-    else:
-        text = f"{value:g} ng/mL ({nmol_l:.1f} nmol/L)"
-    return {"ng_ml": round(ng_ml, 2), "nmol_l": round(nmol_l, 1), "text": text, "tested_on": raw.get("tested_on")}
+    level = engine.BloodLevel(raw["value"], raw["unit"])
+    return {
+        "ng_ml": round(level.ng_ml, 2),
+        "nmol_l": round(level.ng_ml * NMOL_L_PER_NG_ML, 1),
+        "text": engine.level_text(level),  # as typed first, never rounded onto a band edge
+        "tested_on": raw.get("tested_on"),
+    }
 
 
 def _dose_d3(d3: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -187,14 +172,19 @@ def _dose_k2(k2: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {"form": k2["form"], "daily_mcg": k2["daily_mcg"], "text": f"{_mcg(k2['daily_mcg'])} {k2['form']}"}
 
 
+def _is_urgent_reason(outcome: Mapping[str, Any], index: int, reason: str) -> bool:
+    if "urgent" in outcome:  # rules v2 put the urgent reason first and say so
+        return bool(outcome["urgent"]) and index == 0
+    return reason.startswith("Urgent")
+
+
 def _messages(outcome: Mapping[str, Any]) -> list[dict[str, str]]:
     """Urgent first, then every referral reason, then "tell your prescriber", then the other warnings."""
     reasons = list(outcome.get("referral_reasons") or [])
-    urgent_reasons = [r for r in reasons if r.startswith("Urgent")]
-    other_reasons = [r for r in reasons if not r.startswith("Urgent")]
+    urgent = [r for i, r in enumerate(reasons) if _is_urgent_reason(outcome, i, r)]
     warnings = list(outcome.get("warnings") or [])
-    lines = [{"kind": "urgent", "code": "urgent_level", "text": r} for r in urgent_reasons]
-    lines += [{"kind": "referral", "code": "referral", "text": r} for r in other_reasons]
+    lines = [{"kind": "urgent", "code": "urgent_level", "text": r} for r in urgent]
+    lines += [{"kind": "referral", "code": "referral", "text": r} for r in reasons if r not in urgent]
     lines += [
         {"kind": "prescriber", "code": w["code"], "text": w["message"]}
         for w in warnings
@@ -203,39 +193,36 @@ def _messages(outcome: Mapping[str, Any]) -> list[dict[str, str]]:
     lines += [
         {"kind": "warning", "code": w["code"], "text": w["message"]}
         for w in warnings
-        if w["code"] not in PRESCRIBER_WARNING_CODES and not (urgent_reasons and w["code"] in URGENT_WARNING_CODES)
+        # The urgent warning repeats the urgent reason in short; the reason is shown.
+        if w["code"] not in PRESCRIBER_WARNING_CODES and not (urgent and w["code"] == engine.WARNING_URGENT_LEVEL)
     ]
     return lines
 
 
-def _current_total_iu(result: AdvisorResult) -> int:
-    intake = (result.outcome or {}).get("intake")
-    if intake:
-        return int(intake["total_iu"])
-    return int((result.answers or {}).get("current_d3_iu") or 0)
-
-
 def _pair(outcome: Mapping[str, Any], result: AdvisorResult) -> dict[str, Any] | None:
+    """The pair in plain words: "Take 2,000 IU of D3 and 90 mcg of MK-7 a day, instead of your 1,000 IU."."""
     d3, k2 = outcome.get("d3"), outcome.get("k2")
     if not d3 and not k2:
         return None
     parts = []
     if d3:
-        parts.append(f"{_iu(d3['daily_iu'])} of D3")
+        in_total = " in total" if (outcome.get("intake") or {}).get("other_iu") else ""
+        parts.append(f"{_iu(d3['daily_iu'])} of D3{in_total}")
     if k2:
         parts.append(f"{_mcg(k2['daily_mcg'])} of {k2['form']}")
-    referred = outcome.get("refer_to_clinician")
-    verb = "For your talk with a clinician, the dose within the upper limit would be" if referred else "Take"
-    text = f"{verb} {' and '.join(parts)} a day"
-    current = _current_total_iu(result)
+    if outcome.get("refer_to_clinician"):
+        text = f"For the talk with your clinician: within the upper limit, {' and '.join(parts)} a day"
+    else:
+        text = f"Take {' and '.join(parts)} a day"
+    if not d3:
+        text += ", and no added vitamin D3"
     change = outcome.get("d3_change")
-    if d3 and not change:
+    if change is None and "d3_change" not in outcome and d3:  # rules v1 stored no change
+        current = int((result.answers or {}).get("current_d3_iu") or 0)
         if current and current != d3["daily_iu"]:
             change = f"instead of your {_iu(current)}"
-        elif current and current == d3["daily_iu"]:
-            change = "the same vitamin D as now"
     if change:
-        text = f"{text}, {change}"
+        text += f", {change}" if change.startswith("instead") else f": {change}"
     return {"text": f"{text}.", "change": change}
 
 
@@ -251,38 +238,56 @@ def _next_test(outcome: Mapping[str, Any], result: AdvisorResult) -> dict[str, A
 
 
 def _plateau(outcome: Mapping[str, Any]) -> dict[str, Any] | None:
-    plateau = outcome.get("plateau")
-    if plateau:
-        return plateau
-    projection = outcome.get("projection")
+    if "plateau" in outcome:
+        return outcome["plateau"]
+    projection = outcome.get("projection")  # rules v1: the last projected week is the nearest to it
     if not projection:
         return None
     value = projection[-1]["ng_ml"]
     return {"ng_ml": value, "text": f"About {value:.0f} ng/mL after 16 weeks (middle estimate).", "capped": False}
 
 
-def _why_and_internals(result: AdvisorResult) -> tuple[list[dict], list[dict]]:
-    outcome = result.outcome
-    why, internals = [], [{"label": "Rules version", "value": result.engine_version}]
-    internals.append({"label": "Unit conversion", "value": f"1 ng/mL = {NMOL_L_PER_NG_ML} nmol/L (UCSF lab manual)"})
+def _rationale(outcome: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every rationale line with its source in plain words and its link; engine details marked internal."""
+    lines = []
     for line in outcome.get("rationale") or []:
-        if line.get("internal"):
-            internals.append({"label": line["source"], "value": line["text"]})
-            continue
         source = line["source"]
-        shown_source = "The shop's own choice" if source == engine.SOURCE_ENGINE_CHOICE else source
-        why.append({"text": line["text"], "source": shown_source, "url": SOURCE_URLS.get(source)})
-    return why, internals
+        lines.append({
+            "text": line["text"],
+            "source": "The shop's own choice" if source == engine.SOURCE_ENGINE_CHOICE else source,
+            "url": engine.SOURCE_URLS.get(source),
+            # Rules v1 did not mark them: its unit line and model lines read as engine details.
+            "internal": bool(line.get("internal")) or line["text"].startswith(_V1_INTERNAL_PREFIXES),
+        })
+    return lines
+
+
+_V1_INTERNAL_PREFIXES = ("Doses are rounded up to the next 500 IU", "Expected rise per 1,000 IU/day")
+
+
+def _internals(result: AdvisorResult, rationale: list[dict[str, Any]]) -> list[dict[str, str]]:
+    internals = [
+        {"label": "Rules version", "value": result.engine_version},
+        {"label": "Unit conversion", "value": f"1 ng/mL = {NMOL_L_PER_NG_ML} nmol/L (UCSF lab manual)"},
+    ]
+    internals += [{"label": line["source"], "value": line["text"]} for line in rationale if line["internal"]]
+    return internals
 
 
 def _headline(outcome: Mapping[str, Any], messages: list[dict], pair: dict | None) -> str:
     if any(m["kind"] == "urgent" for m in messages):
         return "Urgent: your vitamin D level is in the toxic range. Stop vitamin D and see a clinician today."
     if outcome.get("refer_to_clinician"):
-        return "Talk to a clinician first: this is for them to decide."
+        return "Please talk to a clinician: this is theirs to decide."
     if pair:
         return pair["text"]
     return "No added vitamin D3 or K2 for you now."
+
+
+def _d3_from_products_iu(outcome: Mapping[str, Any]) -> int | None:
+    if "d3_from_products_iu" in outcome:
+        return outcome["d3_from_products_iu"]
+    return (outcome.get("d3") or {}).get("daily_iu")  # rules v1: the products gave the whole dose
 
 
 def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -292,7 +297,7 @@ def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = No
         catalog = result_catalog(result)
     messages = _messages(outcome)
     pair = _pair(outcome, result)
-    why, internals = _why_and_internals(result)
+    rationale = _rationale(outcome)
     reasons = [m["text"] for m in messages if m["kind"] in ("urgent", "referral")]
     alternative = outcome.get("k2_alternative")
     return {
@@ -311,7 +316,7 @@ def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = No
         "warnings": list(outcome.get("warnings") or []),
         "pair": pair,
         "d3": _dose_d3(outcome.get("d3")),
-        "d3_from_products_iu": outcome.get("d3_from_products_iu", (outcome.get("d3") or {}).get("daily_iu")),
+        "d3_from_products_iu": _d3_from_products_iu(outcome),
         "k2": _dose_k2(outcome.get("k2")),
         "k2_alternative": (
             {
@@ -330,8 +335,9 @@ def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = No
         "retest_after_weeks": outcome.get("retest_after_weeks"),
         "projection": outcome.get("projection"),
         "plateau": _plateau(outcome),
-        "why": why,
-        "internals": internals,
+        "rationale": rationale,
+        "why": [{key: line[key] for key in ("text", "source", "url")} for line in rationale if not line["internal"]],
+        "internals": _internals(result, rationale),
         "foods": catalog["foods"],
         "food_note": outcome.get("food_note"),
         "disclaimer": DISCLAIMER,

@@ -160,7 +160,7 @@ def test_ng_ml_and_nmol_l_give_identical_advice(a, level):
     # The text echoes the level as it was typed (unit first); apart from that echo, all is identical.
     as_typed = [
         json.dumps(engine.recommendation_to_dict(recommend(answers))).replace(
-            json.dumps(engine._level_text(answers.blood_level))[1:-1], "<level>"
+            json.dumps(engine.level_text(answers.blood_level))[1:-1], "<level>"
         )
         for answers in (in_ng, in_nmol)
     ]
