@@ -224,7 +224,9 @@ def result_email(request: HttpRequest, pk: UUID) -> HttpResponse:
         return _render_result(request, result, email_form=form, status=503)
     # The message names no address: messages live in the session, and the address is not to be kept.
     messages.success(request, "Your result is on its way to the address you gave. We have not kept the address.")
-    return redirect(result)
+    # "#top": the form posted to "…#email-me", and a browser keeps that fragment through a redirect
+    # without one; the confirmation is at the top of the page, so that is where the page should open.
+    return redirect(f"{result.get_absolute_url()}#top")
 
 
 @require_POST
