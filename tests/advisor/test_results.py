@@ -8,6 +8,7 @@ import io
 import json
 import re
 import uuid
+from datetime import date
 from smtplib import SMTPException
 
 import pytest
@@ -237,6 +238,25 @@ def test_a_deficient_level_puts_the_referral_before_the_dose_and_offers_no_produ
     assert html.index(html_lib.escape(result.outcome["referral_reasons"][0])) < html.index("For your information")
     assert f"{result.d3_daily_iu:,} IU" in html
     assert "Add to cart" not in html and "Add the pair to cart" not in html
+
+
+def test_the_test_date_and_other_vitamin_d_sources_read_in_plain_words(client):
+    result = recommendation_create(
+        engine.Answers(
+            age=50, sex="male", current_d3_iu=1000, other_d3_daily_iu=400,
+            current_d3_since=date(2026, 1, 5),
+            blood_level=engine.BloodLevel(value=52.4, unit="nmol/L", tested_on=date(2026, 10, 1)),
+        )
+    )
+    shown = present_result(result)
+
+    page = text_of(client.get(result.get_absolute_url()).content.decode())
+
+    assert "tested 1 October 2026" in page
+    assert shown["headline"] in page
+    assert shown["level"]["text"] in page
+    printed = text_of(client.get(reverse("advisor:result_print", args=[result.pk])).content.decode())
+    assert "tested 1 October 2026" in printed
 
 
 def test_unknown_result_is_404(client):
