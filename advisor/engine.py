@@ -774,12 +774,14 @@ def _explain_timing(draft: _Draft, s: _Situation) -> None:
             "25(OH)D takes about 12 weeks to settle after a dose change (half-life about 15 days), so an earlier "
             "test is projected to its plateau before a dose is chosen.",
             SOURCE_HALF_LIFE,
+            internal=True,
         )
     elif s.days_on_dose is None:
         draft.because(
             "The estimate assumes your test was taken after at least 12 weeks on your current vitamin D, when the "
             "level has settled; if you changed your dose less than 12 weeks before the test, give the dates.",
             SOURCE_HALF_LIFE,
+            internal=True,
         )
         if s.ng_ml < NON_RESPONSE_BELOW_NG_ML and s.intake.total_iu >= NON_RESPONSE_MIN_IU:
             draft.warn(
@@ -841,6 +843,7 @@ def _explain_model(draft: _Draft, s: _Situation) -> None:
         "The rise in the level flattens as the dose grows (each extra 1,000 IU adds less), so the estimate uses "
         "a curve that levels off, not a straight line; people differ, so it is an estimate, not a promise.",
         SOURCE_EKWARU,
+        internal=True,
     )
     draft.because(
         f"Model: rise(d) = A·(1 − e^(−d/{dose.SATURATION_IU:,.0f} IU)) with initial slopes of {r.low:.1f} "
@@ -901,9 +904,8 @@ def _d3_for_band(draft: _Draft, s: _Situation, cap: int, cap_name: str) -> tuple
         if plateau < AIM_NG_ML:
             return daily_iu, _capped_plateau_warning(draft, s, daily_iu, cap_name)
         draft.because(
-            f"The dose is the smallest that should bring your level to about {AIM_NG_ML:g} ng/mL, comfortably "
-            "inside 30–50 without aiming high (the shop's own choice). It is your new total from all "
-            "supplements, not an addition.",
+            f"The dose should bring your level to about {AIM_NG_ML:g} ng/mL, inside 30–50 without aiming high (the "
+            "shop's own choice); it is your new total from all supplements, not an addition.",
             SOURCE_ENGINE_CHOICE,
         )
         return daily_iu, Plateau(
@@ -967,20 +969,18 @@ def _k2_dose(draft: _Draft, s: _Situation, d3_iu: int) -> K2Dose:
     a = s.a
     mcg = K2_AI_MCG[a.sex]
     draft.because(
-        f"MK-7 starts at {mcg} mcg a day: the adequate intake for vitamin K (90 mcg for women, 120 for men, 100 "
-        "when unspecified), which is mostly K1 from leafy greens. The shop uses it as a starting dose of K2, not "
-        "as a K2 need; MK-7 has been studied at 90–180 mcg a day.",
+        f"MK-7 starts at {mcg} mcg a day, the adequate intake for vitamin K. That intake is mostly K1 from greens: "
+        "the shop uses it as a starting dose, not as a K2 need (MK-7 is studied at 90–180 mcg a day).",
         SOURCE_K_AI,
     )
     if d3_iu > K2_HIGH_D3_THRESHOLD_IU:
         mcg = K2_HIGH_DOSE_MCG
         draft.because(
-            "With more than 2,000 IU/day of D3, K2 is 180 mcg: vitamin D raises the production of vitamin "
-            "K-dependent proteins (osteocalcin, matrix Gla protein), so higher D3 may raise the need for K2. "
-            "180 mcg/day is the dose studied for 3 years in postmenopausal women.",
+            "With more than 2,000 IU/day of D3, K2 is 180 mcg, the dose studied for 3 years: vitamin D raises the "
+            "vitamin K-dependent proteins (osteocalcin, matrix Gla protein), so more D3 may need more K2.",
             SOURCE_SEED,
         )
-        draft.because("MK-7 180 mcg/day for 3 years: Knapen 2013.", SOURCE_KNAPEN)
+        draft.because("MK-7 180 mcg/day for 3 years: Knapen 2013.", SOURCE_KNAPEN, internal=True)
     if a.eats_natto_weekly:
         lowered = K2_NATTO_STEP_DOWN[mcg]
         draft.because(
@@ -995,9 +995,8 @@ def _k2_dose(draft: _Draft, s: _Situation, d3_iu: int) -> K2Dose:
             SOURCE_ODS_K,
         )
     draft.because(
-        f"MK-4 is named only as an alternative, at the studied {MK4_STUDIED_MCG:,} mcg/day; it leaves the blood "
-        "within hours while MK-7 stays for days, which is why it takes far more micrograms. The 45 mg Japanese "
-        "osteoporosis dose is a prescription drug and is never suggested.",
+        f"The alternative, MK-4, is named at the studied {MK4_STUDIED_MCG:,} mcg/day: it leaves the blood within "
+        "hours while MK-7 stays for days, so it takes far more micrograms (never the 45 mg prescription dose).",
         SOURCE_KOITAYA,
     )
     return K2Dose("MK-7", mcg)
@@ -1152,6 +1151,7 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
                 "The chart assumes the level moves toward its new plateau with a half-life of about 15 days (a "
                 "plateau in 2–3 months); the band shows the Ekwaru and Vieth estimates.",
                 SOURCE_HALF_LIFE,
+                internal=True,
             )
 
     retest = None
@@ -1162,16 +1162,19 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
                 f"Get a first 25(OH)D test after about {RETEST_WEEKS} weeks on this dose, when the level is close "
                 "to its plateau.",
                 SOURCE_HALF_LIFE,
+                internal=True,
             )
         else:
             draft.because(
                 f"Retest after about {RETEST_WEEKS} weeks on this dose, when the level is close to its new plateau.",
                 SOURCE_HALF_LIFE,
+                internal=True,
             )
     draft.because(
         "This is general information, not a diagnosis. For anyone with a condition or on medication, a clinician "
         "decides.",
         SOURCE_ES_2024,
+        internal=True,  # the page and the API carry it as their disclaimer
     )
 
     refer = bool(stops) or s.band == BAND_DEFICIENT

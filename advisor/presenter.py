@@ -21,6 +21,7 @@ from shop.catalog_cache import catalog_cached, catalog_version, pinned_catalog_v
 
 from . import engine
 from .engine_dose import NMOL_L_PER_NG_ML
+from .forms import CONDITION_LABELS, MEDICATION_LABELS
 from .models import AdvisorResult
 from .selectors import FoodLine, MatchedProduct, ProductNeed, ProductOption, food_lines_for, matching_products_for
 
@@ -290,6 +291,60 @@ def _d3_from_products_iu(outcome: Mapping[str, Any]) -> int | None:
     return (outcome.get("d3") or {}).get("daily_iu")  # rules v1: the products gave the whole dose
 
 
+SEX_WORDS = {"female": "Female", "male": "Male", "unspecified": "Not given"}
+SUN_WORDS = {"low": "Little", "moderate": "Some, most days", "high": "A lot, most days"}
+K2_FOOD_WORDS = {"rarely": "Rarely or never", "weekly": "About once a week", "daily": "Most days"}
+GOAL_WORDS = {"bone": "Bone health", "heart": "Heart and arteries", "general": "General wellbeing"}
+# Rules v1 stored two medicines among the conditions.
+V1_CONDITION_WORDS = {
+    "anticoagulants": "An anticoagulant such as warfarin, or an antiplatelet drug",
+    "thiazide_diuretics": "A thiazide diuretic",
+}
+
+
+def _day(value: str | None) -> str:
+    on = date.fromisoformat(value)
+    return f"{on.day} {on:%B %Y}"
+
+
+def _answers(result: AdvisorResult) -> list[dict[str, str]]:
+    """The answers in plain words, in quiz order, for the printable page (stored answers of any version)."""
+    a = result.answers or {}
+    rows = [("Age", f"{a.get('age')}"), ("Sex", SEX_WORDS.get(a.get("sex") or "unspecified", "Not given"))]
+    rows.append(("Weight", f"{a['weight_kg']:.1f} kg" if a.get("weight_kg") is not None else "Not given"))
+    rows.append(("Height", f"{a['height_cm']:.1f} cm" if a.get("height_cm") is not None else "Not given"))
+    level = _level(result)
+    if level:
+        tested = f", tested {_day(level['tested_on'])}" if level.get("tested_on") else ""
+        rows.append(("Latest 25(OH)D", f"{level['text']}{tested}"))
+    else:
+        rows.append(("Latest 25(OH)D", "No test given"))
+    current = int(a.get("current_d3_iu") or 0)
+    since = f", since {_day(a['current_d3_since'])}" if a.get("current_d3_since") else ""
+    rows.append(("Vitamin D3 a day now", f"{_iu(current)}{since}" if current else "None"))
+    if "other_d3_daily_iu" in a:  # asked from rules v2 on
+        other = int(a.get("other_d3_daily_iu") or 0)
+        rows.append(("Multivitamin, calcium + D or cod-liver oil", f"{_iu(other)} a day" if other else "None"))
+        prescription = a.get("prescription_d3")
+        rows.append((
+            "Prescribed vitamin D",
+            f"{_iu(prescription['iu'])} every {prescription['every_days']} days" if prescription else "None",
+        ))
+    rows.append(("Sun", SUN_WORDS.get(a.get("sun_exposure"), "")))
+    if "eats_natto_weekly" in a:
+        rows.append(("Natto", "At least once a week" if a["eats_natto_weekly"] else "Less than once a week"))
+    rows.append(("Other K2 foods", K2_FOOD_WORDS.get(a.get("k2_food_frequency"), "")))
+    rows.append(("Goals", ", ".join(GOAL_WORDS.get(goal, goal) for goal in a.get("goals") or []) or "Not given"))
+    conditions = [
+        CONDITION_LABELS.get(code) or V1_CONDITION_WORDS.get(code, code) for code in a.get("conditions") or []
+    ]
+    rows.append(("Conditions", "; ".join(conditions) or "None of these"))
+    if "medications" in a:
+        medicines = [MEDICATION_LABELS.get(code, code) for code in a.get("medications") or []]
+        rows.append(("Medicines", "; ".join(medicines) or "None of these"))
+    return [{"question": question, "answer": answer} for question, answer in rows]
+
+
 def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything the result page and the API show for a stored result, as plain values."""
     outcome = result.outcome or {}
@@ -307,6 +362,7 @@ def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = No
         "band": outcome.get("band", "unknown"),
         "band_label": BAND_LABELS.get(outcome.get("band", "unknown"), ""),
         "level": _level(result),
+        "answers": _answers(result),
         "refer_to_clinician": bool(outcome.get("refer_to_clinician")),
         "urgent": any(m["kind"] == "urgent" for m in messages),
         "headline": _headline(outcome, messages, pair),

@@ -215,7 +215,10 @@ class K2DoseSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
-class K2AlternativeSerializer(K2DoseSerializer):
+class K2AlternativeSerializer(serializers.Serializer):
+    form = serializers.ChoiceField(choices=["MK-4"], help_text="Only MK-4 is ever named as the alternative.")
+    daily_mcg = serializers.IntegerField(help_text="The studied 1,500 mcg a day, never the 45 mg drug dose.")
+    text = serializers.CharField()
     why = serializers.CharField()
 
 
