@@ -212,6 +212,7 @@ def test_email_me_and_print_from_the_page(live_server, page, screenshot_dir, dem
     assert not page.locator(".site-footer").is_visible()
     assert page.locator("main button:visible, main .btn:visible, main form:visible").count() == 0
     assert page.get_by_text("Sources", exact=True).is_visible()
+    page.screenshot(path=str(screenshot_dir / "result-print-paper.png"), full_page=True)
     page.pdf(path=str(screenshot_dir / "result-print.pdf"))
     page.emulate_media(media="screen")
 
