@@ -14,9 +14,13 @@ from smtplib import SMTPException
 import pytest
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from advisor import engine
@@ -510,3 +514,30 @@ def test_printing_hides_the_site_navigation_and_buttons(settings):
 def test_a_result_stores_answers_and_nothing_that_names_a_person(result):
     assert "email" not in json.dumps(result.answers)
     assert result.pk.version == 4
+
+
+# --- Hostile input -----------------------------------------------------------------------------
+
+HOSTILE_TEXT = st.one_of(
+    st.sampled_from(["", " ", "\x00", "-1", "0", "1e9", "9" * 40, "１２", "<script>", "a\r\nBcc: x@example.com",
+                     "a@b.c\x00", "😀" * 30, "x@" + "y" * 300 + ".com"]),
+    st.text(max_size=40),
+)
+
+
+@hypothesis_settings(max_examples=40, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(products=st.lists(HOSTILE_TEXT, max_size=4), email=HOSTILE_TEXT)
+def test_hostile_posts_to_the_result_page_forms_are_a_4xx_or_a_redirect_never_a_500(result, pair, products, email):
+    cache.clear()  # the email throttle counts every valid address; each example starts afresh
+    client = Client()
+    added = client.post(reverse("advisor:result_add_to_cart", args=[result.pk]), {"product": products})
+    emailed = client.post(reverse("advisor:result_email", args=[result.pk]), {"email": email})
+
+    assert added.status_code in (302, 400)
+    assert emailed.status_code in (302, 400)
+    # Nothing posted means the best option (the pair); otherwise only the pair's own ids add anything.
+    in_cart = sorted(line.product.pk for line in Cart(client.session).lines())
+    assert in_cart in ([], sorted(p.pk for p in pair))
+    if in_cart:
+        assert products == [] or sorted(int(v) for v in products) == in_cart
