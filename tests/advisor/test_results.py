@@ -137,10 +137,19 @@ def test_the_first_screen_says_the_pair_in_plain_words_with_pictures_price_one_b
     assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
 
 
-def test_no_dose_on_the_page_reads_like_2000_iu(client, result, pair):
-    html = client.get(result.get_absolute_url()).content.decode()
-
-    assert re.findall(r"\b\d{4,} ?(?:IU|mcg)", text_of(html)) == []
+@pytest.mark.parametrize("make_result", [
+    inadequate_level_result,
+    toxic_level_result,
+    lambda: recommendation_create(engine.Answers(
+        age=58, current_d3_iu=1500, other_d3_daily_iu=1000, medications=frozenset({"vitamin_k_antagonist"}),
+        blood_level=engine.BloodLevel(value=18, unit="ng/mL"))),
+])
+def test_no_dose_on_the_page_or_the_printed_sheet_reads_like_2000_iu(client, make_result):
+    result = make_result()
+    ProductFactory(doses={"d3": 50})
+    for url in (result.get_absolute_url(), reverse("advisor:result_print", args=[result.pk])):
+        page = text_of(client.get(url).content.decode())
+        assert re.findall(r"\b\d{4,} ?(?:IU|mcg)", page) == [], url
 
 
 def test_then_the_chart_then_why_then_alternatives_foods_and_keeping_it(client, result, pair, alternatives):
