@@ -164,6 +164,8 @@ def result_context(result: AdvisorResult) -> dict[str, Any]:
         "chart_points": chart_points,
         "why": why,
         "sources": sources,
+        # The food table names its sources once, under it, rather than on every row.
+        "food_sources": list(dict.fromkeys(food["source"] for food in shown["foods"])),
     }
 
 

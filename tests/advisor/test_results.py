@@ -165,6 +165,8 @@ def test_then_the_chart_then_why_then_alternatives_foods_and_keeping_it(client, 
     assert "Projected 25(OH)D by week, in ng/mL" in html
     assert len(re.findall(r'<tr><th scope="row">\d+</th>', html)) == len(result.outcome["projection"])
     assert "Sockeye salmon" in html and "Natto" in html
+    foods = present_result(result)["foods"]
+    assert f"Amounts per serving from {'; '.join(dict.fromkeys(f['source'] for f in foods))}." in text_of(html)
 
 
 def test_every_reason_links_its_source_and_the_internals_sit_in_a_disclosure(client, result, pair):
