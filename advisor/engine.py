@@ -32,10 +32,12 @@ from .engine_dose import (
     nmol_l_to_ng_ml,
     pounds_to_kg,
 )
+from .engine_history import DatedLevel, PersonalResponse, personal_response
 
 __all__ = [
     "ENGINE_VERSION", "NG_ML_PER_NMOL_L", "CONDITIONS", "MEDICATIONS", "GOALS", "SUN_EXPOSURES",
-    "K2_FOOD_FREQUENCIES", "SEXES", "BLOOD_LEVEL_UNITS", "InvalidAnswers", "BloodLevel", "PrescriptionD3", "Answers",
+    "K2_FOOD_FREQUENCIES", "SEXES", "BLOOD_LEVEL_UNITS", "InvalidAnswers", "BloodLevel", "PrescriptionD3",
+    "PreviousTest", "Answers",
     "D3Dose", "K2Dose", "Warning", "RationaleLine", "Intake", "Plateau", "ProjectionPoint", "Recommendation",
     "recommend", "answers_to_dict", "answers_from_dict", "recommendation_to_dict", "recommendation_from_dict",
     "pounds_to_kg", "feet_inches_to_cm", "nmol_l_to_ng_ml", "format_ng_ml", "level_text",
@@ -85,6 +87,10 @@ WEIGHT_RANGE_KG = (20, 400)
 HEIGHT_RANGE_CM = (100, 250)
 LEVEL_RANGE_NG_ML = (1, 400)
 OLDEST_DATE_YEARS = 30  # a test or a dose start older than this is a typo
+MAX_PREVIOUS_TESTS = 5
+# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even one
+# standard error of the assay above the measured value (engine choice), so noise alone never refers.
+WEAK_RESPONSE_SCALE = 1 / 3
 RETEST_WEEKS = 12
 PLATEAU_DAYS = 12 * 7  # a level measured this long after a dose change is taken as the plateau
 URGENT_LEVEL_NG_ML = 150
@@ -240,8 +246,27 @@ class PrescriptionD3:
         return round(self.iu / self.every_days)
 
 
+@dataclass(frozen=True)
+class PreviousTest:
+    """An earlier 25(OH)D test, with its date and the total vitamin D a day in the weeks before it."""
+
+    value: float
+    unit: Literal["ng/mL", "nmol/L"]
+    tested_on: date
+    daily_iu: int
+
+    @property
+    def level(self) -> BloodLevel:
+        return BloodLevel(self.value, self.unit, self.tested_on)
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
 
 
 def _is_whole_number(value: Any) -> bool:
@@ -274,8 +299,11 @@ class Answers:
     current_d3_since: date | None = None
     eats_natto_weekly: bool = False
     medications: frozenset[str] = frozenset()
+    previous_tests: tuple[PreviousTest, ...] = ()  # oldest first is not required: they are sorted by date
 
     def __post_init__(self) -> None:
+        if isinstance(self.previous_tests, list):
+            object.__setattr__(self, "previous_tests", tuple(self.previous_tests))
         for name in ("goals", "conditions", "medications"):
             as_set = _as_frozenset(getattr(self, name))
             if as_set is not None:
@@ -347,6 +375,9 @@ def _answer_errors(a: Answers) -> dict[str, str]:
         date_error = _past_date_error(a.blood_level.tested_on, today, "the test")
         if date_error:
             errors["blood_level.tested_on"] = date_error
+    previous_error = _previous_tests_error(a, today)
+    if previous_error:
+        errors["previous_tests"] = previous_error
     if a.current_d3_since is not None:
         date_error = _past_date_error(a.current_d3_since, today, "this dose")
         if date_error:
@@ -363,6 +394,34 @@ def _past_date_error(value: Any, today: date, what: str) -> str | None:
         return f"The date of {what} cannot be in the future."
     if value < today - timedelta(days=365 * OLDEST_DATE_YEARS):
         return f"Give a date within the last {OLDEST_DATE_YEARS} years."
+    return None
+
+
+def _previous_tests_error(a: Answers, today: date) -> str | None:
+    tests = a.previous_tests
+    if not isinstance(tests, tuple) or not all(isinstance(test, PreviousTest) for test in tests):
+        return "Give each earlier test as a value, a unit, its date and the vitamin D a day before it."
+    if not tests:
+        return None
+    if len(tests) > MAX_PREVIOUS_TESTS:
+        return f"Give at most {MAX_PREVIOUS_TESTS} earlier tests."
+    if not isinstance(a.blood_level, BloodLevel):
+        return "Give your latest test as the blood level first; earlier tests come with it."
+    latest = a.blood_level.tested_on
+    for number, test in enumerate(tests, start=1):
+        problem = (
+            _blood_level_error(test.level)
+            or (None if test.tested_on is not None else "its date is required")
+            or _past_date_error(test.tested_on, today, "the test")
+            or (None if _is_whole_number(test.daily_iu) and 0 <= test.daily_iu <= MAX_CURRENT_D3_IU else
+                f"give the vitamin D a day before it in whole IU, from 0 to {MAX_CURRENT_D3_IU:,}")
+        )
+        if problem is None and isinstance(latest, date) and test.tested_on >= latest:
+            problem = "it must be older than your latest test"
+        if problem:
+            return f"Earlier test {number}: {problem}"
+    if len({test.tested_on for test in tests}) != len(tests):
+        return "Give each earlier test a different date."
     return None
 
 
@@ -546,6 +605,7 @@ class _Situation:
     plateau_level: float | None  # the level the current intake is heading for
     days_on_dose: int | None  # at the test, when both dates are known
     non_response: bool
+    personal: PersonalResponse | None  # the person's own response from dated tests
 
     @property
     def ng_ml(self) -> float | None:
@@ -565,23 +625,37 @@ def _situation(a: Answers, today: date) -> _Situation:
     days_on_dose = None
     if level is not None and a.current_d3_since is not None:
         days_on_dose = ((level.tested_on or today) - a.current_d3_since).days
+    history = sorted(a.previous_tests, key=lambda test: test.tested_on)
+    personal = None
+    if level is not None and history:
+        tests = [DatedLevel(t.level.ng_ml, t.tested_on, t.daily_iu) for t in history]
+        tests.append(DatedLevel(ng_ml, level.tested_on, intake.total_iu))
+        personal = personal_response(tests, response, days_on_latest_dose=days_on_dose)
+        if personal is not None:
+            response = response.scaled(personal.scale)
     plateau_level = ng_ml
     if ng_ml is not None and level.tested_on is not None and days_on_dose is not None and days_on_dose < PLATEAU_DAYS:
+        # The dose before: the one before the previous test if there is one, else no supplement (said so).
+        previous_iu = history[-1].daily_iu if history else intake.total_iu - a.current_d3_iu
         plateau_level = dose.plateau_from_early_level(
-            level_ng_ml=ng_ml, daily_iu=a.current_d3_iu, days_on_dose=days_on_dose, response=response
+            level_ng_ml=ng_ml, daily_iu=intake.total_iu, previous_iu=previous_iu, days_on_dose=days_on_dose,
+            response=response,
         )
-    non_response = (
-        ng_ml is not None
-        and ng_ml < NON_RESPONSE_BELOW_NG_ML
-        and intake.total_iu >= NON_RESPONSE_MIN_IU
-        and a.current_d3_iu > 0
-        and days_on_dose is not None
-        and days_on_dose >= PLATEAU_DAYS
+    non_response = ng_ml is not None and (
+        (
+            ng_ml < NON_RESPONSE_BELOW_NG_ML
+            and intake.total_iu >= NON_RESPONSE_MIN_IU
+            and a.current_d3_iu > 0
+            and days_on_dose is not None
+            and days_on_dose >= PLATEAU_DAYS
+        )
+        # Engine choice: a weak own response matters only to someone still below the target band.
+        or (personal is not None and personal.clearly_below < WEAK_RESPONSE_SCALE and ng_ml < 30)
     )
     return _Situation(
         a=a, today=today, level=level, band=dose.band_for_level(ng_ml), rda=rda_iu_for_age(a.age), intake=intake,
         response=response, bmi=bmi, plateau_level=plateau_level, days_on_dose=days_on_dose,
-        non_response=non_response,
+        non_response=non_response, personal=personal,
     )
 
 
@@ -681,16 +755,24 @@ def _hard_stops(s: _Situation) -> list[_Stop]:
                 SOURCE_UCSF,
             ))
     if s.non_response:
-        weeks = s.days_on_dose // 7
+        if s.personal is not None and s.personal.clearly_below < WEAK_RESPONSE_SCALE:
+            measured = (
+                f"Your own tests show your level rising less than a third as much as expected for the doses you "
+                f"took (now {level_text(s.level)})."
+            )
+        else:
+            measured = (
+                f"You have taken {_iu(intake.total_iu)} of vitamin D a day for about {s.days_on_dose // 7} weeks "
+                f"and your level is still {level_text(s.level)}, below 20 ng/mL."
+            )
         stops.append(_Stop(
-            f"You have taken {_iu(intake.total_iu)} of vitamin D a day for about {weeks} weeks and your level is "
-            f"still {level_text(s.level)}, below 20 ng/mL. That is a weak response: the cause may be "
+            f"{measured} That is a weak response: the cause may be "
             "malabsorption (such as coeliac disease, Crohn's disease or bariatric surgery), a medicine, missed "
             "doses, or simply how your body responds. The shop cannot go above the upper limit, so a clinician "
             "decides what to do.",
             "Ask: why has my level not risen, should the cause be looked for, and what dose should I take?",
-            "Non-response (at least 2,000 IU/day for 12 weeks or more and still below 20 ng/mL): referral, no "
-            "higher dose sold.",
+            "Non-response (at least 2,000 IU/day for 12 weeks or more and still below 20 ng/mL, or an own response "
+            "below a third of the expected): referral, no higher dose sold.",
             SOURCE_EKWARU,
         ))
     if a.prescription_d3 is not None:
@@ -837,6 +919,28 @@ def _explain_bmi(draft: _Draft, s: _Situation) -> None:
         )
 
 
+def _explain_history(draft: _Draft, s: _Situation) -> None:
+    if s.personal is None:
+        if s.a.previous_tests:
+            draft.because(
+                "Your earlier tests were taken on about the same dose, so they say nothing yet about how you respond; "
+                "the estimate is the average one.",
+                SOURCE_ENGINE_CHOICE,
+            )
+        return
+    draft.because(
+        f"Your own tests put your response at about {s.personal.scale:.2f} times the average estimate (1.00 "
+        "without them), and the dose uses it; the doses still stay within the same limits.",
+        SOURCE_ENGINE_CHOICE,
+    )
+    draft.because(
+        f"Own response: the posterior mean of a log-normal prior (centred on 1, SD {math.log(10 / 7):.2f}) and "
+        f"{s.personal.pairs} pair(s) of tests with 10 % assay error, with the kinetics for tests before the plateau.",
+        SOURCE_ENGINE_CHOICE,
+        internal=True,
+    )
+
+
 def _explain_model(draft: _Draft, s: _Situation) -> None:
     r = s.response
     draft.because(
@@ -880,6 +984,7 @@ def _d3_for_band(draft: _Draft, s: _Situation, cap: int, cap_name: str) -> tuple
         return _no_test_dose(draft, s, cap), None
     if s.band in (BAND_DEFICIENT, BAND_INADEQUATE, BAND_ADEQUATE):
         _explain_bmi(draft, s)
+        _explain_history(draft, s)
         _explain_model(draft, s)
         if s.band == BAND_DEFICIENT:
             draft.because(
@@ -1252,6 +1357,10 @@ def answers_to_dict(a: Answers) -> dict:
         "current_d3_since": a.current_d3_since.isoformat() if a.current_d3_since else None,
         "eats_natto_weekly": a.eats_natto_weekly,
         "medications": sorted(a.medications),
+        "previous_tests": [
+            {"value": t.value, "unit": t.unit, "tested_on": t.tested_on.isoformat(), "daily_iu": t.daily_iu}
+            for t in a.previous_tests
+        ],
     }
 
 
@@ -1269,6 +1378,7 @@ _ANSWER_DEFAULTS = {
     "current_d3_since": None,
     "eats_natto_weekly": False,
     "medications": [],
+    "previous_tests": [],
 }
 _ANSWER_FIELDS = frozenset({"age", "current_d3_iu", *_ANSWER_DEFAULTS})
 _BLOOD_LEVEL_KEYS = frozenset({"value", "unit", "tested_on"})
@@ -1306,6 +1416,15 @@ def answers_from_dict(d: dict) -> Answers:
             raise InvalidAnswers({"prescription_d3": "Give the prescribed dose as IU and every how many days."})
         values["prescription_d3"] = PrescriptionD3(**raw_prescription)
     values["current_d3_since"] = _date_from(values["current_d3_since"], "current_d3_since")
+    raw_tests = values["previous_tests"]
+    if not isinstance(raw_tests, list | tuple) or not all(
+        isinstance(t, dict) and set(t) == {"value", "unit", "tested_on", "daily_iu"} for t in raw_tests
+    ):
+        raise InvalidAnswers({"previous_tests": "Give each earlier test as a value, a unit, its date and a dose."})
+    values["previous_tests"] = tuple(
+        PreviousTest(t["value"], t["unit"], _date_from(t["tested_on"], "previous_tests"), t["daily_iu"])
+        for t in raw_tests
+    )
     for name in ("goals", "conditions", "medications"):
         if not isinstance(values[name], list | tuple | set | frozenset):
             raise InvalidAnswers({name: "Give a list of names."})

@@ -135,6 +135,12 @@ class DoseResponse:
     def slopes(self) -> tuple[float, float, float]:
         return (self.low, self.mid, self.high)
 
+    def scaled(self, scale: float) -> DoseResponse:
+        """The three curves multiplied by a person's own response (see engine_history)."""
+        return DoseResponse(
+            low=self.low * scale, mid=self.mid * scale, high=self.high * scale, dose_factor=self.dose_factor
+        )
+
 
 def dose_response_for(bmi_cat: str) -> DoseResponse:
     return DoseResponse(
@@ -158,16 +164,18 @@ def steady_state(
 
 
 def plateau_from_early_level(
-    *, level_ng_ml: float, daily_iu: int, days_on_dose: float, response: DoseResponse
+    *, level_ng_ml: float, daily_iu: int, previous_iu: int, days_on_dose: float, response: DoseResponse
 ) -> float:
-    """The plateau a level measured ``days_on_dose`` after starting ``daily_iu`` a day is heading for.
+    """The plateau a level measured ``days_on_dose`` after moving from ``previous_iu`` to ``daily_iu``
+    a day is heading for: the level has closed (1 − 0.5^(t/15)) of the change Δ(daily) − Δ(previous)
+    and the rest is still to come.
 
-    The dose before is not asked, so it is taken as none (the advisor says so): the level has then
-    closed (1 − 0.5^(t/15)) of the rise Δ(dose) and the rest is still to come. Assuming no earlier
-    dose gives the highest plateau, so the dose chosen from it is the lowest.
+    Without earlier tests the dose before is not known and the engine takes it as no supplement (it
+    says so): that gives the highest plateau, so the dose chosen from it is the lowest.
     """
     remaining_share = 0.5 ** (max(days_on_dose, 0.0) / HALF_LIFE_DAYS)
-    return level_ng_ml + response.rise(daily_iu) * remaining_share
+    # After a cut the level is still falling; it cannot fall below no vitamin D at all.
+    return max(level_ng_ml + (response.rise(daily_iu) - response.rise(previous_iu)) * remaining_share, 0.0)
 
 
 def dose_steps(cap: int) -> range:

@@ -319,6 +319,10 @@ def _answers(result: AdvisorResult) -> list[dict[str, str]]:
         rows.append(("Latest 25(OH)D", f"{level['text']}{tested}"))
     else:
         rows.append(("Latest 25(OH)D", "No test given"))
+    for test in sorted(a.get("previous_tests") or [], key=lambda t: t["tested_on"], reverse=True):
+        earlier = engine.level_text(engine.BloodLevel(test["value"], test["unit"]))
+        on_dose = f"tested {_day(test['tested_on'])}, on {_iu(test['daily_iu'])} a day"
+        rows.append(("Earlier 25(OH)D", f"{earlier}, {on_dose}"))
     current = int(a.get("current_d3_iu") or 0)
     since = f", since {_day(a['current_d3_since'])}" if a.get("current_d3_since") else ""
     rows.append(("Vitamin D3 a day now", f"{_iu(current)}{since}" if current else "None"))

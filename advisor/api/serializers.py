@@ -10,7 +10,8 @@ Required: ``age``, ``current_d3_iu``, ``sun_exposure``, ``k2_food_frequency`` an
 Optional: ``sex`` (default "unspecified"), ``weight_kg`` (with ``height_cm``), ``height_cm``,
 ``blood_level`` (with an optional ``tested_on`` date), ``other_d3_daily_iu`` (default 0),
 ``prescription_d3`` ({"iu", "every_days"} or null), ``current_d3_since`` (date or null),
-``eats_natto_weekly`` (default false), ``conditions`` and ``medications`` (default empty: none).
+``eats_natto_weekly`` (default false), ``conditions`` and ``medications`` (default empty: none),
+``previous_tests`` (earlier dated tests with the dose before each; default none).
 The v1 condition codes ``anticoagulants`` and ``thiazide_diuretics`` stay valid and mean the
 medicines ``vitamin_k_antagonist`` and ``thiazide``.
 
@@ -100,6 +101,15 @@ class BloodLevelSerializer(RejectUnknownKeysMixin, serializers.Serializer):
     )
 
 
+class PreviousTestSerializer(RejectUnknownKeysMixin, serializers.Serializer):
+    value = StrictNumberField(help_text="An earlier 25(OH)D result.")
+    unit = serializers.ChoiceField(choices=list(engine.BLOOD_LEVEL_UNITS))
+    tested_on = StrictDateField(help_text="When it was taken: before the latest test.")
+    daily_iu = StrictIntegerField(
+        min_value=0, max_value=engine.MAX_CURRENT_D3_IU, help_text="Total vitamin D a day in the weeks before it."
+    )
+
+
 class PrescriptionD3Serializer(RejectUnknownKeysMixin, serializers.Serializer):
     iu = StrictIntegerField(min_value=1, max_value=engine.MAX_PRESCRIPTION_IU, help_text="IU per prescribed dose.")
     every_days = StrictIntegerField(
@@ -140,6 +150,11 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
         "referral.",
     )
     eats_natto_weekly = StrictBooleanField(required=False, default=False, help_text="Natto at least once a week.")
+    previous_tests = serializers.ListField(
+        child=PreviousTestSerializer(), required=False, default=list, max_length=engine.MAX_PREVIOUS_TESTS,
+        help_text="Earlier dated tests with the dose before each: with them the advisor estimates your own "
+        "response to vitamin D.",
+    )
     sun_exposure = serializers.ChoiceField(choices=list(engine.SUN_EXPOSURES))
     k2_food_frequency = serializers.ChoiceField(choices=list(engine.K2_FOOD_FREQUENCIES))
     goals = serializers.ListField(
@@ -180,6 +195,7 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
                 current_d3_since=attrs["current_d3_since"],
                 eats_natto_weekly=attrs["eats_natto_weekly"],
                 medications=frozenset(attrs["medications"]),
+                previous_tests=tuple(engine.PreviousTest(**test) for test in attrs["previous_tests"]),
             )
         except engine.InvalidAnswers as exc:
             # Engine names are the API's, a nested answer as a dotted path ("blood_level.tested_on").

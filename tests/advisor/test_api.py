@@ -200,6 +200,18 @@ def test_v2_answers_are_accepted_and_stored(api, catalog):
     assert {"malabsorption_tell_clinician", "statin_note"} <= {w["code"] for w in result["warnings"]}
 
 
+def test_earlier_tests_give_an_own_response_line(api, catalog):
+    body = {
+        **VALID, "current_d3_iu": 1000, "blood_level": {"value": 24, "unit": "ng/mL", "tested_on": "2026-10-01"},
+        "previous_tests": [{"value": 15, "unit": "ng/mL", "tested_on": "2026-05-01", "daily_iu": 0}],
+    }
+    response = api.post(CREATE, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert any("times the average estimate" in line["text"] for line in response.json()["rationale"])
+    assert AdvisorResult.objects.get().answers["previous_tests"][0]["tested_on"] == "2026-05-01"
+
+
 def test_a_prescription_is_referred(api, catalog):
     body = api.post(CREATE, {**VALID, "prescription_d3": {"iu": 50000, "every_days": 7}}, format="json").json()
 
@@ -286,6 +298,14 @@ def test_minimal_request_with_only_required_fields(api):
         ({"medications": ["aspirin"]}, "medications"),
         ({"medications": "statin"}, "medications"),
         ({"conditions": ["none"]}, "conditions"),
+        ({"blood_level": None, "previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01",
+                                                   "daily_iu": 0}]}, "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "daily_iu": 0}]}, "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": -1}]},
+         "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": 0}] * 6},
+         "previous_tests"),
+        ({"previous_tests": "20 ng/mL"}, "previous_tests"),
     ],
 )
 def test_bad_input_answers_400_on_that_field_and_stores_nothing(api, change, field):

@@ -493,3 +493,54 @@ def test_product_limits_follow_what_products_should_add():
     assert with_multivitamin.max_d3_iu_per_serving == 3200  # 4,000 from all sources at most
     none = recommend(Answers(age=40, current_d3_iu=0, conditions=frozenset({"kidney_disease"})))
     assert none.max_d3_iu_per_serving is None and none.max_k2_mcg_per_serving is None
+
+
+# --- personal dose-response from retests (policy v2) -------------------------------------------------
+
+
+def history(*tests: tuple[float, int, int]) -> tuple:
+    """Earlier tests as (ng/mL, days ago, IU a day before the test)."""
+    from advisor.engine import PreviousTest
+
+    return tuple(PreviousTest(value, "ng/mL", days_ago(days), daily_iu) for value, days, daily_iu in tests)
+
+
+def test_a_strong_own_response_lowers_the_dose_a_weak_one_raises_it():
+    base = {"age": 40, "current_d3_iu": 1000, "blood_level": ng(24, tested_days_ago=10),
+            "current_d3_since": days_ago(130)}
+    average = recommend(Answers(**base))
+    # 15 → 24 ng/mL on 0 → 1,000 IU: +9 where the middle curve expects +6.6 (×1.4 or so).
+    strong = recommend(Answers(**base, previous_tests=history((15, 140, 0))))
+    # 21 → 24 on the same change: +3, about half the middle curve.
+    weak = recommend(Answers(**base, previous_tests=history((21, 140, 0))))
+
+    assert strong.d3.daily_iu < average.d3.daily_iu < weak.d3.daily_iu
+    texts = " ".join(line.text for line in strong.rationale if not line.internal)
+    assert "times the average estimate" in texts
+
+
+def test_the_same_dose_before_both_tests_says_nothing_and_the_estimate_stays_average():
+    base = {"age": 40, "current_d3_iu": 1000, "blood_level": ng(24, tested_days_ago=10)}
+    flat = recommend(Answers(**base, previous_tests=history((20, 200, 1000))))
+
+    assert flat.d3 == recommend(Answers(**base)).d3
+    assert "say nothing yet" in " ".join(line.text for line in flat.rationale)
+
+
+def test_an_own_response_below_a_third_of_expected_is_referred():
+    # 0 → 2,000 IU over 20 weeks and the level moved 14 → 15: about a tenth of the expected +12.
+    result = recommend(Answers(
+        age=40, current_d3_iu=2000, blood_level=ng(15, tested_days_ago=5), current_d3_since=days_ago(150),
+        previous_tests=history((14, 160, 0), (14.5, 100, 2000)),
+    ))
+
+    assert result.refer_to_clinician is True
+    assert result.d3 is None and result.products_allowed is False
+    assert "less than a third" in result.referral_reasons[0]
+
+
+def test_the_own_response_never_lifts_the_dose_past_the_cap():
+    result = recommend(Answers(
+        age=40, current_d3_iu=1000, blood_level=ng(22, tested_days_ago=5), previous_tests=history((19, 200, 0)),
+    ))
+    assert result.d3.daily_iu <= 4000

@@ -68,11 +68,25 @@ optional_levels = st.none() | blood_levels
 
 
 @st.composite
+def earlier_tests(draw, latest: BloodLevel | None) -> tuple:
+    """Up to two earlier tests, each older than the latest, on their own dates."""
+    if latest is None:
+        return ()
+    newest = (latest.tested_on or TODAY) - timedelta(days=1)
+    days_back = draw(st.lists(st.integers(0, 2 * 365), max_size=2, unique=True))
+    return tuple(
+        engine.PreviousTest(draw(levels_ng_ml), "ng/mL", newest - timedelta(days=days), draw(current_intakes))
+        for days in days_back
+    )
+
+
+@st.composite
 def answers(draw, blood_level=optional_levels, weight_kg=optional_weights, height_cm=optional_heights,
-            since=recent_days):
+            since=recent_days, with_history=True):
     current = draw(current_intakes)
     weight = draw(weight_kg)
     height = draw(height_cm)
+    level = draw(blood_level)
     return Answers(
         age=draw(ages),
         current_d3_iu=current,
@@ -84,18 +98,20 @@ def answers(draw, blood_level=optional_levels, weight_kg=optional_weights, heigh
         weight_kg=weight,
         # A weight without a height is an error (policy v2); draw one whenever a weight is drawn.
         height_cm=height if weight is None or height is not None else draw(heights_cm),
-        blood_level=draw(blood_level),
+        blood_level=level,
         other_d3_daily_iu=draw(other_intakes),
         prescription_d3=draw(prescriptions),
         current_d3_since=draw(since) if current else None,
         eats_natto_weekly=draw(st.booleans()),
         medications=draw(medication_sets),
+        previous_tests=draw(earlier_tests(level)) if with_history else (),
     )
 
 
-# The level is replaced inside the test, so a fixed placeholder is drawn here. No dose start date: the
-# non-response referral (below 20 ng/mL after 12 known weeks) replaces the dose by a referral.
-answers_with_any_level = answers(blood_level=st.just(BloodLevel(1, "ng/mL")), since=st.none())
+# The level is replaced inside the test, so a fixed placeholder is drawn here. No dose start date and no
+# earlier tests: the non-response referral (below 20 ng/mL after 12 known weeks, or an own response below a
+# third) replaces the dose by a referral, which its own cases test.
+answers_with_any_level = answers(blood_level=st.just(BloodLevel(1, "ng/mL")), since=st.none(), with_history=False)
 measured_answers = answers(weight_kg=weights_kg, height_cm=heights_cm)
 
 
@@ -204,7 +220,8 @@ def test_a_lower_level_never_gives_a_lower_dose(a, level_one, level_two):
 
 
 @EXAMPLES
-@given(answers(height_cm=heights_cm, weight_kg=weights_kg), weights_kg)
+# Without earlier tests: a person's own measured response replaces the BMI-based average one.
+@given(answers(height_cm=heights_cm, weight_kg=weights_kg, with_history=False), weights_kg)
 @example(Answers(age=40, current_d3_iu=0, height_cm=175, weight_kg=70), 107)
 @example(Answers(age=40, current_d3_iu=0, height_cm=175, weight_kg=70, blood_level=BloodLevel(15, "ng/mL")), 107)
 def test_a_higher_bmi_never_gives_a_lower_dose(a, other_weight):

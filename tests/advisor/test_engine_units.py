@@ -18,6 +18,7 @@ from advisor.engine_dose import (
     reduced_total_dose,
     steady_state,
 )
+from advisor.engine_history import DatedLevel, personal_response
 
 
 def test_nmol_per_ng_factor_is_the_lab_manuals_2_496():
@@ -130,11 +131,20 @@ def test_a_reduction_never_projects_below_zero_or_absurd_drops():
 
 def test_a_level_measured_early_is_projected_to_its_plateau():
     # Two half-lives (30 days) after starting 2,000 IU, a quarter of the rise is still to come.
-    plateau = plateau_from_early_level(level_ng_ml=20, daily_iu=2000, days_on_dose=30, response=NORMAL)
-    assert plateau == pytest.approx(20 + NORMAL.rise(2000) * 0.25)
-    assert plateau_from_early_level(level_ng_ml=20, daily_iu=2000, days_on_dose=0, response=NORMAL) == (
-        pytest.approx(20 + NORMAL.rise(2000))
+    plateau = plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=0, days_on_dose=30, response=NORMAL
     )
+    assert plateau == pytest.approx(20 + NORMAL.rise(2000) * 0.25)
+    assert plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=0, days_on_dose=0, response=NORMAL
+    ) == pytest.approx(20 + NORMAL.rise(2000))
+    # From 1,000 to 2,000 IU only the difference is still to come; a reduction is heading down.
+    assert plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=1000, days_on_dose=15, response=NORMAL
+    ) == pytest.approx(20 + (NORMAL.rise(2000) - NORMAL.rise(1000)) / 2)
+    assert plateau_from_early_level(
+        level_ng_ml=40, daily_iu=1000, previous_iu=4000, days_on_dose=15, response=NORMAL
+    ) < 40
 
 
 def test_reduction_target_is_the_largest_step_back_below_the_ceiling():
@@ -316,3 +326,64 @@ def test_a_v1_stored_answers_dict_still_reads():
 def test_answers_from_dict_fills_defaults():
     answers = engine.answers_from_dict({"age": 30, "current_d3_iu": 0})
     assert answers == Answers(age=30, current_d3_iu=0)
+
+
+# --- own response from dated tests ---------------------------------------------------------------
+
+def test_tests_that_follow_the_middle_curve_measure_one_and_keep_the_estimate_near_one():
+    rise = NORMAL.rise(2000)
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise, date(2026, 6, 1), 2000)]
+
+    response = personal_response(tests, NORMAL)
+
+    assert response.measured == pytest.approx(1.0, abs=0.01)
+    assert response.scale == pytest.approx(1.0, abs=0.1)
+
+
+def test_twice_the_expected_rise_moves_the_estimate_part_of_the_way():
+    rise = NORMAL.rise(2000)
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + 2 * rise, date(2026, 6, 1), 2000)]
+
+    response = personal_response(tests, NORMAL)
+
+    assert response.measured == pytest.approx(2.0, abs=0.01)
+    assert 1.2 < response.scale < 2.0  # the prior pulls towards the average
+
+
+def test_a_test_before_the_plateau_counts_only_the_share_reached():
+    rise = NORMAL.rise(2000)
+    # 15 days after the change: half of the rise has happened.
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise / 2, date(2026, 1, 16), 2000)]
+
+    assert personal_response(tests, NORMAL).measured == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_same_dose_before_each_test_is_not_informative():
+    tests = [DatedLevel(15, date(2026, 1, 1), 1000), DatedLevel(25, date(2026, 6, 1), 1000)]
+
+    assert personal_response(tests, NORMAL) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 1, 1), 0),)}, "latest test"),
+        ({"blood_level": BloodLevel(30, "ng/mL", date(2026, 1, 1)),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), 0),)}, "older than your latest"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(0.1, "ng/mL", date(2026, 2, 1), 0),)}, "between 1 and 400"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), -5),)}, "from 0 to 100,000"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", None, 0),)}, "its date is required"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": tuple(engine.PreviousTest(20, "ng/mL", date(2026, 1, n), 0) for n in range(1, 7))},
+         "at most 5"),
+        ({"blood_level": BloodLevel(30, "ng/mL"), "previous_tests": ({"value": 20},)}, "Give each earlier test"),
+    ],
+)
+def test_bad_earlier_tests_are_reported_on_previous_tests(changes, message):
+    with pytest.raises(InvalidAnswers) as caught:
+        Answers(**{**VALID, **changes})
+    assert set(caught.value.errors) == {"previous_tests"}
+    assert message in caught.value.errors["previous_tests"]
