@@ -1,8 +1,10 @@
-"""Advisor pages: the multi-step quiz (no JavaScript needed) and the result page.
+"""Advisor pages: the multi-step quiz and the result page with its printable version, its email
+and its add-to-cart buttons (no JavaScript needed for any of them).
 
 The quiz keeps what was typed on each step in the session, so Back, a reload or a wrong answer
 never loses anything; each step is a plain POST answered with a redirect (or the same step with
-its errors). Only the last step creates a stored result.
+its errors). Only the last step creates a stored result. The result page, the printed sheet and
+the email all show the presenter's data (advisor/presenter.py), the same the API returns.
 """
 from __future__ import annotations
 
@@ -215,8 +217,8 @@ def result_email(request: HttpRequest, pk: UUID) -> HttpResponse:
     allowed, wait_seconds = result_email_allowed(request)
     if not allowed:
         minutes = max(1, -(-wait_seconds // 60))
-        form.add_error(None, f"This result has been emailed too often from here. Please try again in {minutes} "
-                             f"minute{'s' if minutes != 1 else ''}, or print it instead.")
+        form.add_error(None, f"You have asked for several result emails in a short time. Please try again in "
+                             f"{minutes} minute{'s' if minutes != 1 else ''}, or print the result instead.")
         return _render_result(request, result, email_form=form, status=429)
     try:
         advisor_result_email_send(to=form.cleaned_data["email"], context=result_context(result))
