@@ -180,9 +180,9 @@ SOFT_FLAGS: dict[str, tuple[str, str, str]] = {
     ),
     "anticonvulsant": (
         "anticonvulsant_tell_prescriber",
-        "You take an anticonvulsant (such as phenytoin, phenobarbital or carbamazepine), which changes how the body "
-        "handles vitamin D. Tell your prescriber before starting or changing vitamin D.",
-        SOURCE_THIAZIDE,
+        "You take an anticonvulsant (such as phenytoin, phenobarbital or carbamazepine): the shop keeps vitamin D at "
+        "the RDA with it. Tell your prescriber before starting or changing vitamin D.",
+        SOURCE_ENGINE_CHOICE,  # the policy's own soft flag; the facts give no mechanism to cite
     ),
     "orlistat": (
         "orlistat_tell_prescriber",
