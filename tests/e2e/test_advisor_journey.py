@@ -1,10 +1,11 @@
 """The advisor in a real browser: home → the four quiz steps → result → "Add the pair to cart" →
-cart, and a referral result, with screenshots of each step at desktop and phone sizes."""
+cart, and a referral result; every page passes axe-core and is saved at desktop and phone sizes."""
 from __future__ import annotations
 
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 
 from advisor.models import AdvisorResult
 from advisor.presenter import present_result
@@ -24,7 +25,10 @@ def catalog(transactional_db):
 
 
 def shoot(page, screenshot_dir, name: str) -> None:
-    """Save the current page at desktop and phone sizes, then return to desktop."""
+    """Check the current page with axe-core, then save it at desktop and phone sizes and return to
+    desktop."""
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
     for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
         page.screenshot(path=str(screenshot_dir / f"advisor-{name}-{label}.png"), full_page=True)
