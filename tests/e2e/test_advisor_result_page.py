@@ -6,7 +6,9 @@
 - axe-core finds no accessibility violation on the result pages and the printable version;
 - an alternative's own button puts exactly its products in the cart;
 - "Email me this result" sends one email from the page, and the printable version prints without
-  the site's navigation or any button.
+  the site's navigation or any button;
+- every feature (the chart's numbers, email-me, the printable version, adding) works with
+  JavaScript switched off.
 
 Each page is saved as a screenshot at both sizes (test-artifacts/screenshots/result-*.png).
 """
@@ -249,3 +251,27 @@ def test_no_csp_violation_on_the_result_pages(live_server, page, demo_catalog):
             if violations:
                 found[path] = violations
     assert found == {}
+
+
+def test_every_result_feature_works_without_javascript(live_server, browser, demo_catalog):
+    result = recommendation_create(typical_answers())
+    shown = present_result(result)
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    url = live_server.url + result.get_absolute_url()
+
+    page.goto(url)
+    page.locator("summary", has_text="Show the numbers").click()
+    assert page.locator(".chart-data table").is_visible()
+    page.get_by_label("Your email address").fill("reader@example.com")
+    page.get_by_role("button", name="Send it to me").click()
+    page.wait_for_url(f"{url}#top")
+    assert len(mail.outbox) == 1
+    page.get_by_role("link", name="Open the printable version").click()
+    page.wait_for_url("**/print/")
+    assert page.get_by_role("heading", name="Sources").is_visible()
+    page.goto(url)
+    page.locator(".alternative").first.get_by_role("button").click()
+    page.wait_for_url("**/cart/")
+    assert page.locator(".cart-table tbody tr").count() == len(shown["alternatives"][0]["products"])
+    context.close()
