@@ -127,6 +127,7 @@ def test_the_first_screen_says_the_pair_in_plain_words_with_pictures_price_one_b
         assert product.name in top
     assert top.count("<picture") == 2 and f'alt="{d3.name} bottle"' in top
     assert top.count("1 a day") == 2
+    assert f"{result.d3_daily_iu:,} IU ({result.d3_daily_iu / 40:g} mcg) D3 per serving" in text_of(top)
     assert "for 30 days" in top
     assert top.count('<button type="submit"') == 1 and "Add the pair to cart" in top
     for product in (d3, k2):
