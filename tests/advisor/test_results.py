@@ -417,6 +417,7 @@ def test_email_me_sends_exactly_one_email_with_text_and_html_and_keeps_no_addres
     assert message.to == [EMAIL]
     assert shown["headline"] in message.body
     assert f"{result.d3_daily_iu:,} IU" in message.body
+    assert f"{result.d3_daily_iu:,} IU ({result.d3_daily_iu / 40:g} mcg) D3 per serving, 1 a day" in message.body
     assert result.get_absolute_url() in message.body
     (html_body, mimetype), = message.alternatives
     assert mimetype == "text/html"
@@ -501,6 +502,7 @@ def test_the_printable_version_has_answers_result_sources_with_full_links_and_th
     assert shown["headline"] in page
     assert f"{result.d3_daily_iu:,} IU ({result.d3_daily_iu / 40:g} mcg)" in page
     assert f"Made {result.created_at:%-d %B %Y}" in page
+    assert f"{result.d3_daily_iu:,} IU ({result.d3_daily_iu / 40:g} mcg) D3 per serving, 1 a day" in page
     assert "http://testserver" + result.get_absolute_url() in page
     for item in shown.get("answers") or []:
         assert item["question"] in page and item["answer"] in page
