@@ -155,7 +155,7 @@ class Product(models.Model):
     # doses in IU and mcg) is the same code that reads queries.
     search_document = models.TextField(blank=True, default="", editable=False)
     # Kept up to date by PostgreSQL itself (a stored generated column) and GIN-indexed (migration
-    # 0006), so a search neither parses documents nor can find a stale one.
+    # 0007), so a search neither parses documents nor can find a stale one.
     search_vector = models.GeneratedField(
         expression=SearchDocumentVector("search_document"), output_field=SearchVectorField(), db_persist=True
     )
@@ -416,6 +416,11 @@ class Supplier(models.Model):
     auth_token = models.CharField(
         max_length=200, blank=True, help_text="Sent as 'Authorization: Bearer …'. Never shown in lists or logs."
     )
+    # Credentials written into the feed URL, split off on save (shop/feed_urls.py) and, like the auth
+    # token, never shown back: feed_url itself holds only the part that is safe to show.
+    # As long as feed_url: whatever part of a valid feed URL they hold fits.
+    feed_url_userinfo = models.CharField(max_length=500, blank=True, editable=False)
+    feed_url_secret_query = models.CharField(max_length=500, blank=True, editable=False)
     is_enabled = models.BooleanField(default=True)
     sync_interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
     periodic_task = models.OneToOneField(
