@@ -1,8 +1,8 @@
 """The staff side of the shop: catalog, stock and orders.
 
 Order status changes only through the admin actions, which call the order services, so stock is
-held, released and consumed exactly as the storefront expects. Supplier and stock-sync admin lives
-in ``admin_stock_sync`` (imported at the end).
+held, released and consumed exactly as the storefront expects. Suppliers, sync runs and the
+low-stock view are in the stock_sync app's admin.
 """
 from __future__ import annotations
 
@@ -335,6 +335,3 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel (returns the units to stock)")
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(request, queryset, order_cancel, "Cancelled")
-
-
-from . import admin_stock_sync  # noqa: E402,F401  (supplier and sync-run admin)

@@ -1,7 +1,4 @@
-"""Admin for stock sync: suppliers (with SKU mappings and "Sync now"), run history, low stock.
-
-Imported at the end of shop/admin.py.
-"""
+"""Admin for stock sync: suppliers (with SKU mappings and "Sync now"), run history, low stock."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,10 +10,12 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
+from shop.models import oversold_q
+
 from .feeds import is_local_path
-from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, oversold_q
-from .services.stock_sync import stock_sync_enqueue
+from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 from .services.suppliers import supplier_delete, supplier_save
+from .tasks import stock_sync_enqueue
 
 
 class SupplierAdminForm(forms.ModelForm):

@@ -1,6 +1,6 @@
 """Supplier stock feeds: fetch the bytes, parse CSV or JSON, and check every row.
 
-Nothing here touches the database. The sync service (shop/services/stock_sync.py) fetches a feed,
+Nothing here touches the database. The sync service (stock_sync/services/runs.py) fetches a feed,
 parses it into rows and row errors, maps the SKUs, and applies what is valid.
 
 Two kinds of failure are told apart because only one of them is worth retrying:

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 from rest_framework.throttling import ScopedRateThrottle
 
-from shop import tasks
+from stock_sync import tasks
 from tests.factories import OrderFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db

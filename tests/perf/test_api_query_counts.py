@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from shop.models import StockSyncRun
+from stock_sync.models import StockSyncRun
 from tests.factories import OrderLineFactory, SupplierFactory, SupplierProductFactory
 from tests.perf.conftest import build_catalog
 

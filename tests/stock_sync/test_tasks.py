@@ -14,9 +14,11 @@ from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
-from shop import tasks
-from shop.models import Stock, StockSyncRun
-from shop.services.stock_sync import stock_sync_enqueue, stock_sync_run_create, stock_sync_run_execute
+from shop.models import Stock
+from stock_sync import tasks
+from stock_sync.models import StockSyncRun
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.tasks import stock_sync_enqueue
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 Status = StockSyncRun.Status
@@ -180,7 +182,7 @@ def test_prune_task(supplier, settings):
 
 def test_prune_task_is_on_the_beat_schedule(settings):
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "shop.tasks.prune_stock_sync_runs" in entries
+    assert "stock_sync.tasks.prune_stock_sync_runs" in entries
 
 
 @pytest.mark.postgres
