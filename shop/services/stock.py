@@ -149,8 +149,9 @@ def stock_set_on_hand(on_hand_by_product: Mapping[int, int]) -> None:
 
 
 def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
-    # COPY into a temporary table and one INSERT … ON CONFLICT: far fewer round trips and much less
-    # SQL to parse than batched statements, which matters for a 100,000-row supplier feed.
+    # COPY into a temporary table and one UPDATE … FROM: far fewer round trips and much less SQL to
+    # parse than batched statements, which matters for a 100,000-row supplier feed.
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE IF NOT EXISTS stock_on_hand_levels "
@@ -160,9 +161,19 @@ def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
         with cursor.copy("COPY stock_on_hand_levels (product_id, on_hand) FROM STDIN") as copy:
             # COPY's text format, built in one string: ids and counts are plain integers.
             copy.write("".join(f"{pk}\t{on_hand}\n" for pk, on_hand in on_hand_by_product.items()))
+        table = Stock._meta.db_table
         cursor.execute(
-            f"INSERT INTO {Stock._meta.db_table} AS stock (product_id, on_hand, allocated, updated_at) "  # noqa: S608 - a table name from the model, no input
-            "SELECT product_id, on_hand, 0, %s FROM stock_on_hand_levels "
-            "ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at",
-            [timezone.now()],
+            f"UPDATE {table} AS stock SET on_hand = levels.on_hand, updated_at = %s "  # noqa: S608 - a table name from the model, no input
+            "FROM stock_on_hand_levels AS levels WHERE stock.product_id = levels.product_id",
+            [now],
         )
+        if cursor.rowcount < len(on_hand_by_product):
+            # Some products have no Stock row yet (rare: new products). Only then is the slower
+            # insert run; ON CONFLICT covers a row another transaction created meanwhile.
+            cursor.execute(
+                f"INSERT INTO {table} (product_id, on_hand, allocated, updated_at) "  # noqa: S608 - as above
+                "SELECT levels.product_id, levels.on_hand, 0, %s FROM stock_on_hand_levels AS levels "
+                f"WHERE NOT EXISTS (SELECT FROM {table} AS stock WHERE stock.product_id = levels.product_id) "
+                "ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at",
+                [now],
+            )
