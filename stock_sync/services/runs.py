@@ -259,7 +259,8 @@ def _current_stock(supplier: Supplier) -> tuple[dict[int, CurrentStock], dict[st
 
 
 def apply_stock_levels(levels: dict[int, FeedRow], current: dict[int, CurrentStock]) -> ApplyResult:
-    """Set on_hand for each product id to its row's quantity; only rows that differ are written.
+    """Set on hand for each product id to its row's quantity through the shop's stock service; only
+    rows that differ are written. Says what changed: counts, newly low products, oversold ones.
 
     Must run inside the run's transaction: a failure anywhere leaves every Stock row as it was.
     """
