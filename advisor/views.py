@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from config.ratelimit import rate_limited
 from shop.cart import Cart
 from shop.catalog_cache import catalog_version, pinned_catalog_version
 from shop.models import IU_PER_MCG_VITAMIN_D
@@ -28,7 +29,9 @@ from .services import advisor_result_delete, recommendation_create, recommended_
 
 SESSION_KEY = "advisor_quiz"
 STEP_COUNT = len(QUIZ_STEPS)
-NOT_STORED_FIELDS = {"csrfmiddlewaretoken", "step", "action"}
+# Quiz answers are numbers and choice codes; anything longer is cut, so one POST cannot make the
+# session big (config/sessions.py refuses oversized sessions outright).
+MAX_TYPED_LENGTH = 40
 FOOD_LINES_SHOWN = 8
 
 
@@ -42,7 +45,17 @@ class QuizState:
         self.data: dict[str, dict[str, list[str]]] = stored.get("data", {})
 
     def remember(self, step: int, post: QueryDict) -> None:
-        self.data[str(step)] = {key: post.getlist(key) for key in post if key not in NOT_STORED_FIELDS}
+        """Keep what was typed into this step's own fields, and nothing else that was posted."""
+        typed = {}
+        for name, field in QUIZ_STEPS[step - 1].base_fields.items():
+            values = post.getlist(name)
+            if not values:
+                continue
+            # A single-value field reads the last value, as the bound form does; a multiple choice
+            # cannot have more values than it has choices.
+            values = values[: len(field.choices)] if isinstance(field, MultipleChoiceField) else values[-1:]
+            typed[name] = [value[:MAX_TYPED_LENGTH] for value in values]
+        self.data[str(step)] = typed
 
     def typed(self, step: int) -> QueryDict:
         query = QueryDict(mutable=True)
@@ -84,6 +97,7 @@ def _render_step(request: HttpRequest, step: int, form: QuizStepForm, status: in
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("quiz")
 def quiz(request: HttpRequest) -> HttpResponse:
     state = QuizState(request)
     if request.method == "GET":
@@ -177,6 +191,7 @@ def result(request: HttpRequest, pk: UUID) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("cart")
 def result_add_to_cart(request: HttpRequest, pk: UUID) -> HttpResponse:
     result = get_object_or_404(AdvisorResult, pk=pk)
     added = recommended_products_add_to_cart(result=result, cart=Cart(request.session))

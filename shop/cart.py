@@ -17,6 +17,16 @@ from .models import Product
 SESSION_KEY = "cart"
 
 
+def available_to_order(product: Product) -> int:
+    """Units that can still be ordered: the ``with_available()`` annotation when the product was
+    loaded with it, otherwise its stock row (a product without one has none)."""
+    annotated = getattr(product, "available_quantity", None)
+    if annotated is not None:
+        return annotated
+    stock = getattr(product, "stock", None)
+    return stock.available if stock is not None else 0
+
+
 @dataclass(frozen=True)
 class CartLine:
     product: Product
@@ -37,9 +47,7 @@ class CartLine:
 
     @property
     def available(self) -> int:
-        """Units that can still be ordered; a product without a stock row has none."""
-        stock = getattr(self.product, "stock", None)
-        return stock.available if stock is not None else 0
+        return available_to_order(self.product)
 
     @property
     def exceeds_available(self) -> bool:
@@ -72,25 +80,40 @@ class Cart:
         return int(entry["quantity"]) if entry else 0
 
     def add(self, product: Product, quantity: int = 1) -> int:
-        """Add units of a product; returns the line's new quantity (capped per line)."""
+        """Add units of a product; returns the line's new quantity.
+
+        The line never holds more than is available (or than SHOP_MAX_QUANTITY_PER_LINE), so a
+        shopper learns about a shortage when adding, not at checkout: a result below what was
+        asked for means the line was capped. A new product is not added once the cart holds
+        SHOP_MAX_CART_LINES lines (the result is then 0).
+        """
         data = dict(self._data)
         entry = data.get(str(product.pk))
-        new_quantity = min((int(entry["quantity"]) if entry else 0) + quantity, settings.SHOP_MAX_QUANTITY_PER_LINE)
+        if entry is None and len(data) >= settings.SHOP_MAX_CART_LINES:
+            return 0
+        new_quantity = self._capped((int(entry["quantity"]) if entry else 0) + quantity, product)
+        if new_quantity <= 0:
+            return 0
         data[str(product.pk)] = {"quantity": new_quantity, "price": str(product.price)}
         self._save(data)
         return new_quantity
 
-    def set_quantity(self, product: Product, quantity: int) -> None:
+    def set_quantity(self, product: Product, quantity: int) -> int:
+        """Set a line's quantity, capped like add(); 0 (or nothing available) removes the line.
+        Returns the line's quantity now."""
         data = dict(self._data)
+        quantity = self._capped(quantity, product)
         if quantity <= 0:
             data.pop(str(product.pk), None)
         else:
             previous = data.get(str(product.pk), {"price": str(product.price)})
-            data[str(product.pk)] = {
-                "quantity": min(quantity, settings.SHOP_MAX_QUANTITY_PER_LINE),
-                "price": previous["price"],
-            }
+            data[str(product.pk)] = {"quantity": quantity, "price": previous["price"]}
         self._save(data)
+        return max(quantity, 0)
+
+    @staticmethod
+    def _capped(quantity: int, product: Product) -> int:
+        return min(quantity, settings.SHOP_MAX_QUANTITY_PER_LINE, available_to_order(product))
 
     def remove(self, product_id: int) -> None:
         data = dict(self._data)

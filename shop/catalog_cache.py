@@ -22,19 +22,18 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
+from .catalog_queries import CacheQuery, no_query
 from .models import CatalogVersion
 from .services.catalog_version import CATALOG_VERSION_PK
 
 T = TypeVar("T")
-# Stored instead of None, so that "not found" (e.g. an unknown product slug) is cached too.
-_NOTHING = "catalog-cache:nothing"
 
 
 _VERSION_SQL = (
@@ -84,14 +83,30 @@ def catalog_cache_set(key: str, value: object) -> None:
 
 
 def catalog_cached(version: str, name: str, *parts: object, build: Callable[[], T]) -> T:
-    """``build()``'s value for this catalog version and these parts, from the cache when there."""
+    """``build()``'s value for this catalog version and these parts, from the cache when there.
+
+    None ("not found", e.g. an unknown product slug) is never stored: anyone can ask for any
+    number of things that do not exist, and each would otherwise take a key. The parts must come
+    from a small, fixed set (see shop.catalog_queries) for the same reason.
+    """
     key = catalog_cache_key(version, name, *parts)
     value = catalog_cache_get(key)
     if value is None:
         value = build()
-        value = _NOTHING if value is None else value
-        catalog_cache_set(key, value)
-    return None if value == _NOTHING else value
+        if value is not None:
+            catalog_cache_set(key, value)
+    return value
+
+
+def catalog_cached_for_query(name: str, query: QueryDict, cache_query: CacheQuery,
+                             build: Callable[[QueryDict], T]) -> T:
+    """``build(query)``: cached under the query's canonical form (rendered from that form alone, so
+    the key says everything it depends on) if ``cache_query`` gives one, otherwise built fresh from
+    the query as sent and stored nowhere."""
+    canonical = cache_query(query)
+    if canonical is None:
+        return build(query)
+    return catalog_cached(catalog_version(), name, canonical, build=lambda: build(QueryDict(canonical)))
 
 
 def render_fragment(template_name: str, context: dict) -> SafeString:
@@ -113,7 +128,10 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
 
 # Stands in for the CSRF token in a page every visitor without cookies shares (the product page's
 # add-to-cart form); never sent to anyone: fill_csrf_token_slot puts each visitor's own token there.
-CSRF_TOKEN_SLOT = "csrf-token-slot-a6c1e0d2f4"  # noqa: S105 - a placeholder, not a secret
+# It starts with "<": everything a product says (name, description, supplier text) is autoescaped,
+# which turns every "<" into "&lt;", so no product content can ever contain it. (It is marked safe
+# so that {% csrf_token %} writes it as it is.)
+CSRF_TOKEN_SLOT = mark_safe("<!--csrf-token-slot-->")  # noqa: S105, S308 - a placeholder, not a secret
 
 
 @dataclass(frozen=True)
@@ -124,24 +142,27 @@ class SharedPage:
     csrf_token_slot: bool = False  # the content holds CSRF_TOKEN_SLOT, to fill per visitor
 
 
-def shared_page(when: Callable[[HttpRequest], bool] | None = None) -> Callable:
+def shared_page(query: CacheQuery = no_query) -> Callable:
     """Mark a view whose response to a visitor without cookies every such visitor can share.
 
-    Only for views that render no CSRF token and read nothing from the session but the cart count;
-    ``when(request)`` can exclude requests (free-text searches, unknown parameters).
+    Only for views that render no CSRF token and read nothing from the session but the cart count.
+    ``query(request.GET)`` gives the canonical query string the page is cached under, or None for
+    a request that is rendered fresh (shop.catalog_queries); the view must then render the page
+    from that canonical query alone, so the key says everything the page depends on. By default
+    only a request without a query string is shared.
     """
     def mark(view: Callable) -> Callable:
-        view.shared_page_when = when or (lambda request: True)
+        view.shared_page_query = query
         return view
     return mark
 
 
 @functools.lru_cache(maxsize=1024)
-def _shared_page_rule(path: str, urlconf: str) -> Callable[[HttpRequest], bool] | None:
+def _shared_page_rule(path: str, urlconf: str) -> CacheQuery | None:
     # Remembered per path and URLconf: every request would otherwise resolve its URL twice (here
     # and in Django's handler).
     try:
-        return getattr(resolve(path, urlconf).func, "shared_page_when", None)
+        return getattr(resolve(path, urlconf).func, "shared_page_query", None)
     except Resolver404:
         return None
 
@@ -156,16 +177,18 @@ def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
     """Where this request's page is cached, if the request may share a cached page at all."""
     if request.method != "GET" or request.META.get("HTTP_COOKIE") or request.META.get("HTTP_AUTHORIZATION"):
         return None
-    when = _shared_page_rule(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
-    if when is None or not when(request):
+    cache_query = _shared_page_rule(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
+    if cache_query is None:
+        return None
+    canonical = cache_query(request.GET)
+    if canonical is None:
         return None
     # The host (validated here against ALLOWED_HOSTS, as the views would) and scheme: a page never
     # crosses sites, should it ever hold an absolute URL.
     host = request.get_host()
     version = catalog_version()
-    return SharedPageRequest(
-        catalog_cache_key(version, "page", request.scheme, host, request.get_full_path()), version
-    )
+    key = catalog_cache_key(version, "page", request.scheme, host, request.path, canonical)
+    return SharedPageRequest(key, version)
 
 
 def shared_page_response(key: str) -> HttpResponse | None:

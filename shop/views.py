@@ -17,17 +17,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from config.ratelimit import rate_limited
 
 from .cart import Cart
 from .catalog_cache import (
     CSRF_TOKEN_SLOT,
     catalog_cached,
+    catalog_cached_for_query,
     catalog_version,
     render_fragment,
     shared_page,
     with_csrf_token_slot,
 )
+from .catalog_queries import Parameter, band_bound_text, canonical_pairs, product_list_query
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES
@@ -93,17 +98,16 @@ class BandLink:
 def _band_links(query: QueryDict, bands: list[tuple[RangeBand, int]], low_name: str, high_name: str) -> list[BandLink]:
     links = []
     for band, count in bands:
-        low = "" if band.low is None else f"{band.low.normalize():f}"
-        high = "" if band.high is None else f"{band.high.normalize():f}"
+        low, high = band_bound_text(band.low), band_bound_text(band.high)
         active = query.get(low_name, "") == low and query.get(high_name, "") == high
         links.append(BandLink(band.label, count, _query_without(query, "page", **{low_name: low, high_name: high}),
                               active))
     return links
 
 
-def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
+def _paginate(query: QueryDict, items, notes: list[str]) -> Page:
     paginator = Paginator(items, settings.SHOP_PRODUCTS_PER_PAGE)
-    raw = request.GET.get("page", "1")
+    raw = query.get("page", "1")
     try:
         number = int(raw)
     except ValueError:
@@ -118,36 +122,22 @@ def _paginate(request: HttpRequest, items, notes: list[str]) -> Page:
     return paginator.page(number)
 
 
-def _list_is_cacheable(request: HttpRequest) -> bool:
-    # Free-text searches and unknown parameters are rendered fresh: shoppers rarely repeat them,
-    # and arbitrary query strings must not be able to fill the shared cache.
-    return not request.GET.get("q") and set(request.GET) <= CACHEABLE_LIST_PARAMETERS
-
-
-@shared_page(when=_list_is_cacheable)
+@shared_page(query=product_list_query)
 def product_list_view(request: HttpRequest) -> HttpResponse:
     # The whole list (grid, facets, pagination) depends only on the query string and the catalog.
-    if not _list_is_cacheable(request):
-        content = _product_list_content(request)
-    else:
-        content = catalog_cached(
-            catalog_version(), "product-list", sorted(request.GET.lists()),
-            build=lambda: _product_list_content(request),
-        )
+    # Only canonical queries from a small fixed set are cached; any other query (a search, a typed
+    # price, an unknown parameter) is rendered fresh.
+    content = catalog_cached_for_query("product-list", request.GET, product_list_query, _product_list_content)
     return render(request, "shop/product_list.html", {"content": content})
 
 
-CACHEABLE_LIST_PARAMETERS = frozenset(ProductFilterForm.base_fields) | {"page"}
-
-
-def _product_list_content(request: HttpRequest) -> SafeString:
-    form = ProductFilterForm(request.GET)
+def _product_list_content(query: QueryDict) -> SafeString:
+    form = ProductFilterForm(query)
     form.is_valid()
     notes = form.ignored_notes()
     filters = form.to_filters()
-    page = _paginate(request, product_list(filters=filters), notes)
+    page = _paginate(query, product_list(filters=filters), notes)
     facets = product_facets(filters=filters)
-    query = request.GET
     return render_fragment(
         "shop/fragments/product_list.html",
         _page_context(
@@ -244,7 +234,7 @@ def _product_page(slug: str) -> ProductPage | None:
     )
 
 
-@shared_page(when=lambda request: not request.GET)
+@shared_page()
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = catalog_version()
     if not request.COOKIES:
@@ -298,21 +288,30 @@ class FoodCell:
 FOOD_SORT_LABELS = {"name": "Food", "d3": "Vitamin D3", "mk4": "K2 MK-4", "mk7": "K2 MK-7", "k1": "K1"}
 
 
-@shared_page(when=lambda request: set(request.GET) <= {"sort", "nutrient"})
+FOOD_LIST_PARAMETERS = {
+    "nutrient": Parameter(tuple(FOOD_COLUMNS)),
+    "sort": Parameter(tuple(f"{direction}{key}" for key in FOOD_SORT_LABELS for direction in ("", "-"))),
+}
+
+
+def food_list_query(query: QueryDict) -> str | None:
+    pairs = canonical_pairs(query, FOOD_LIST_PARAMETERS)
+    return None if pairs is None else urlencode(pairs)
+
+
+@shared_page(query=food_list_query)
 def food_list(request: HttpRequest) -> HttpResponse:
-    content = catalog_cached(
-        catalog_version(), "foods", sorted(request.GET.lists()), build=lambda: _food_list_content(request)
-    )
+    content = catalog_cached_for_query("foods", request.GET, food_list_query, _food_list_content)
     return render(request, "shop/food_list.html", {"content": content})
 
 
-def _food_list_content(request: HttpRequest) -> SafeString:
+def _food_list_content(query: QueryDict) -> SafeString:
     notes = []
-    sort = request.GET.get("sort", "name")
+    sort = query.get("sort", "name")
     if sort.removeprefix("-") not in FOOD_SORT_LABELS:
         notes.append(f"Ignored sort “{sort[:30]}”: not a column. Sorted by food name.")
         sort = "name"
-    nutrient = request.GET.get("nutrient", "")
+    nutrient = query.get("nutrient", "")
     if nutrient and nutrient not in FOOD_COLUMNS:
         notes.append(f"Ignored nutrient “{nutrient[:30]}”: not one of the columns. Showing every food.")
         nutrient = ""
@@ -342,7 +341,7 @@ def _food_list_content(request: HttpRequest) -> SafeString:
         headers.append({
             "key": key,
             "label": label,
-            "query": _query_without(request.GET, sort=flipped if sort == first else first),
+            "query": _query_without(query, sort=flipped if sort == first else first),
             "direction": direction,
         })
     return render_fragment(
@@ -418,6 +417,7 @@ def _form_error_text(form) -> str:
 
 
 @require_POST
+@rate_limited("cart")
 def cart_add(request: HttpRequest) -> HttpResponse:
     form = AddToCartForm(request.POST)
     if not form.is_valid():
@@ -430,17 +430,20 @@ def cart_add(request: HttpRequest) -> HttpResponse:
         return redirect("shop:product_list")
     cart = Cart(request.session)
     already = cart.quantity_of(product.pk)
-    room = product.available_quantity - already
-    if room <= 0:
+    wanted = form.cleaned_data["quantity"]
+    new_quantity = cart.add(product, wanted)
+    if new_quantity == 0 and product.available_quantity > 0:
+        messages.error(request, f"Your cart holds {settings.SHOP_MAX_CART_LINES} different products, the most it can. "
+                                f"Check out or remove one first.")
+        return redirect(product)
+    if new_quantity <= already:
         if product.available_quantity == 0:
             messages.error(request, f"Sorry, {product.name} is out of stock.")
         else:
             messages.warning(request, f"Only {product.available_quantity} left of {product.name}, "
                                       f"and they are all in your cart already.")
         return redirect(product)
-    wanted = form.cleaned_data["quantity"]
-    new_quantity = cart.add(product, min(wanted, room))
-    if wanted > room:
+    if new_quantity < already + wanted:
         messages.warning(request, f"Only {product.available_quantity} left of {product.name}: "
                                   f"your cart now holds {new_quantity}.")
     else:
@@ -449,6 +452,7 @@ def cart_add(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("cart")
 def cart_update(request: HttpRequest) -> HttpResponse:
     form = CartUpdateForm(request.POST)
     if not form.is_valid():
@@ -465,8 +469,14 @@ def cart_update(request: HttpRequest) -> HttpResponse:
     if quantity == 0:
         cart.remove(product_id)
         messages.success(request, f"Removed {line.product.name} from your cart.")
+        return redirect("shop:cart")
+    new_quantity = cart.set_quantity(line.product, quantity)
+    if new_quantity == 0:
+        messages.error(request, f"Sorry, {line.product.name} is out of stock, so it was removed from your cart.")
+    elif new_quantity < quantity:
+        messages.warning(request, f"Only {line.available} left of {line.product.name}: "
+                                  f"your cart now holds {new_quantity}.")
     else:
-        cart.set_quantity(line.product, quantity)
         messages.success(request, f"Updated {line.product.name}: {quantity} in cart.")
     return redirect("shop:cart")
 
@@ -474,6 +484,7 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 # --- Checkout ---------------------------------------------------------------------------------------
 
 
+@rate_limited("checkout")
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = Cart(request.session)
     lines = _cart_lines(request, cart)
@@ -529,10 +540,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
     )
 
 
+@never_cache
 def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The order's page holds the shopper's name, address and email: never stored by a browser or
+    proxy cache (never_cache: private, no-store) and never indexed."""
     order = get_object_or_404(Order.objects.prefetch_related("lines"), public_id=public_id)
     provider = get_payment_provider()
-    return render(
+    response = render(
         request,
         "shop/order_confirmation.html",
         _page_context(
@@ -542,3 +556,5 @@ def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
             instructions=provider.instructions(order),
         ),
     )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

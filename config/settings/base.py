@@ -7,6 +7,7 @@ The embedded default (no servers) is SQLite plus kombu's filesystem broker under
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -152,7 +153,15 @@ STORAGES = {
 }
 # Uploads larger than this are streamed to a temporary file instead of held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
+# A request's body apart from uploaded files (which Django does not count here: product images keep
+# their own limit, SHOP_IMAGE_MAX_BYTES). The storefront's forms send a few hundred bytes and the
+# admin's largest form (a product with its inlines) a few kilobytes; anything larger is refused
+# with a 400 before it is parsed, let alone stored.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+# Form fields per request. The storefront's forms have at most a dozen; the admin needs more: a
+# changelist action sends one per selected row (100 a page) and a supplier's page about seven per
+# product in its inline. Django's default of 1,000 fits both and is kept.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 1000)
 
 # --- Cache ------------------------------------------------------------------------------------
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -173,6 +182,10 @@ CACHES["catalog-local"] = {
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Every session write is serialized here first: one larger than SESSION_MAX_BYTES is refused (a
+# 400), whatever view wrote it, so no visitor can store more than that in the session table.
+SESSION_SERIALIZER = "config.sessions.BoundedJSONSerializer"
+SESSION_MAX_BYTES = env_int("SESSION_MAX_BYTES", 16 * 1024)
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -254,8 +267,26 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
-# Behind a proxy, set AXES_IPWARE_PROXY_COUNT to the number of proxies in front of the app.
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
+# The same client address as every other per-client limit (config/clients.py).
+AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+
+# --- Clients and rate limits --------------------------------------------------------------------
+# How many reverse proxies stand in front of the app, each appending to X-Forwarded-For: the
+# client's address is the Nth entry from the right (config/clients.py). 0: REMOTE_ADDR, and the
+# header is ignored. Every per-client limit (API throttles, form limits, axes) reads it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+for _old_name in ("NUM_PROXIES", "AXES_IPWARE_PROXY_COUNT"):
+    # These two used to say the same thing separately (and 0 made DRF trust any X-Forwarded-For):
+    # refuse to start rather than silently drop a deployment's proxy count.
+    if os.environ.get(_old_name, "0") not in ("", "0") and "TRUSTED_PROXY_COUNT" not in os.environ:
+        raise ImproperlyConfigured(f"{_old_name} is replaced by TRUSTED_PROXY_COUNT: set that instead.")
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more")
+# Anonymous storefront POSTs per client, per form (config.ratelimit.rate_limited); over it, a 429 page.
+THROTTLE_RATE_FORMS = os.environ.get("THROTTLE_RATE_FORMS", "60/min")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE_FORMS):
+    raise ImproperlyConfigured(f"THROTTLE_RATE_FORMS must look like 60/min, not {THROTTLE_RATE_FORMS!r}")
+FORM_RATE_LIMITS = {"quiz": THROTTLE_RATE_FORMS, "cart": THROTTLE_RATE_FORMS, "checkout": THROTTLE_RATE_FORMS}
 
 # --- REST framework ---------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -270,13 +301,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
     # A view opts in with throttle_scope = "advisor" / "login"; views without a scope are not limited.
-    # Counts live in the default cache: Redis in production (CACHE_URL), so all workers share them.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Counted atomically per client (config/ratelimit.py) in the default cache: Redis in production
+    # (CACHE_URL), so all workers share them.
+    "DEFAULT_THROTTLE_CLASSES": ["config.ratelimit.ClientRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "advisor": os.environ.get("THROTTLE_RATE_ADVISOR", "30/min"),
         "login": os.environ.get("THROTTLE_RATE_LOGIN", "10/min"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VitaShop API",
@@ -318,6 +349,8 @@ SHOP_PRODUCTS_PER_PAGE = 12
 # "Only N left" is shown at or below this many available units.
 SHOP_LOW_STOCK_THRESHOLD = env_int("SHOP_LOW_STOCK_THRESHOLD", 5)
 SHOP_MAX_QUANTITY_PER_LINE = 20
+# Different products one cart may hold; with the line size this bounds what a cart puts in the session.
+SHOP_MAX_CART_LINES = env_int("SHOP_MAX_CART_LINES", 50)
 # Absolute links in emails (order confirmation) and in the staff login note start with this.
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Dotted path of the PaymentProvider class checkout uses; see shop/payments.py.

@@ -7,12 +7,15 @@ and says so), the API rejects it with a 400 naming the field.
 """
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 
 from config.openapi import ALLOW_EMPTY_VALUE_EXTENSION
+from shop.catalog_queries import PAGE, Parameter, canonical_pairs
 from shop.forms import ProductFilterForm
 from shop.models import Nutrient, Order
 from shop.selectors import ProductFilters
@@ -107,6 +110,16 @@ class FoodQueryForm(forms.Form):
 
 
 FOOD_QUERY_PARAMETERS = form_query_parameters(FoodQueryForm)
+_FOOD_CACHE_PARAMETERS = {
+    "nutrient": Parameter(tuple(code for code, _ in FoodQueryForm.base_fields["nutrient"].choices), multiple=True),
+    "page": PAGE,
+}
+
+
+def food_query(query: QueryDict) -> str | None:
+    """The food list's canonical query string, if its answer may be cached (shop.catalog_queries)."""
+    pairs = canonical_pairs(query, _FOOD_CACHE_PARAMETERS)
+    return None if pairs is None else urlencode(pairs)
 
 
 

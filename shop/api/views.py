@@ -19,13 +19,13 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
 from config.pagination import PageNumberPagination
+from config.ratelimit import ClientRateThrottle
 from shop.catalog_cache import catalog_cached, catalog_version
-from shop.forms import ProductFilterForm
+from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
 from shop.services.order_errors import InvalidOrderTransition
@@ -38,6 +38,7 @@ from .filters import (
     FoodQueryForm,
     OrderQueryForm,
     cleaned_query,
+    food_query,
     product_filters_from_query,
 )
 from .permissions import IsStaff
@@ -63,24 +64,24 @@ class SharedCatalogDataMixin:
     """Catalog answers are the same for every caller, so their serialized data is cached per
     catalog version (any change shoppers can see moves it, see shop.catalog_cache).
 
-    The key holds the scheme, host and raw query string, because the data holds absolute URLs
-    (links to pages keep the parameters as sent). Searches and unknown parameters are served fresh,
-    as on the shop's pages: arbitrary query strings must not be able to fill the shared cache.
+    Only a query string from the small fixed set ``cache_query`` allows (shop.catalog_queries), sent
+    exactly in its canonical form, is cached: the data repeats the query string as sent (the
+    next/previous links), so one written another way is served fresh. Searches, free numbers,
+    unknown parameters and deep pages are served fresh too: no query string can add cache entries.
     Errors (a 400 for a bad value, a 404) are raised while building, so they are never cached.
     """
 
-    cacheable_parameters: frozenset[str] = frozenset()
+    cache_query: staticmethod = staticmethod(no_query)
 
     def shared_response(self, request: Request, build: Callable[[], Response]) -> Response:
-        query = request.query_params
-        if query.get("q") or not set(query) <= self.cacheable_parameters:
+        canonical = exact_query(request.META.get("QUERY_STRING", ""), self.cache_query)
+        if canonical is None:
             return build()
         data = catalog_cached(
-            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(),
-            request.get_full_path(), build=lambda: build().data,
+            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(), request.path,
+            canonical, build=lambda: build().data,
         )
         return Response(data)
-
 
 
 @extend_schema(tags=["catalog"], parameters=PRODUCT_QUERY_PARAMETERS)
@@ -89,7 +90,7 @@ class ProductListView(SharedCatalogDataMixin, generics.ListAPIView):
 
     serializer_class = ProductSerializer
     pagination_class = ProductPagination
-    cacheable_parameters = frozenset(ProductFilterForm.base_fields) | {"page"}
+    cache_query = staticmethod(product_list_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(ProductListView, self).list(request, *args, **kwargs))
@@ -119,7 +120,7 @@ class ProductDetailView(SharedCatalogDataMixin, generics.RetrieveAPIView):
 class NutrientListView(SharedCatalogDataMixin, generics.ListAPIView):
     serializer_class = NutrientSerializer
     queryset = Nutrient.objects.order_by("sort_order", "code")
-    cacheable_parameters = frozenset({"page"})
+    cache_query = staticmethod(page_only_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(NutrientListView, self).list(request, *args, **kwargs))
@@ -130,7 +131,7 @@ class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
     """Food sources with their amounts; with `nutrient`, only foods carrying one of them, richest first."""
 
     serializer_class = FoodSourceSerializer
-    cacheable_parameters = frozenset(FoodQueryForm.base_fields) | {"page"}
+    cache_query = staticmethod(food_query)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return self.shared_response(request, lambda: super(FoodListView, self).list(request, *args, **kwargs))
@@ -212,7 +213,7 @@ class TokenObtainView(ObtainAuthToken):
 
     Throttled per client, and django-axes counts failures like admin logins."""
 
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]  # ObtainAuthToken turns throttles off; this one is on
     throttle_scope = "login"
 
     @extend_schema(responses={200: TokenSerializer})

@@ -101,3 +101,29 @@ def test_test_client_logins_work_with_axes(client, staff):
     # login() goes through authenticate(); axes needs the request it would have had.
     assert client.login(request=HttpRequest(), username="admin-user", password=PASSWORD)
     assert client.get("/admin/").status_code == 200
+
+
+PROXY = "10.0.0.254"
+
+
+def login_through_proxy(username: str, password: str, forwarded_for: str):
+    return Client().post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password},
+        REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(settings, staff):
+    settings.TRUSTED_PROXY_COUNT = 1
+    attacker, owner = "198.51.100.1", "198.51.100.2"
+    statuses = [
+        login_through_proxy("admin-user", "wrong", attacker).status_code for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    assert statuses[-1] == 429
+    # Forging another address in front of the proxy's entry changes nothing for the attacker.
+    assert login_through_proxy("admin-user", PASSWORD, f"203.0.113.77, {attacker}").status_code == 429
+
+    response = login_through_proxy("admin-user", PASSWORD, owner)
+
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert AccessAttempt.objects.get(username="admin-user").ip_address == attacker

@@ -129,6 +129,27 @@ def test_update_quantity_and_remove(client):
     assert "Removed Sunny D3" in response.content.decode()
 
 
+def test_update_above_available_caps_at_once_with_a_message(client):
+    product = ProductFactory(name="Scarce K2", stock=3)
+    add(client, product, 1)
+
+    response = client.post(reverse("shop:cart_update"), {"product_id": product.pk, "quantity": 7}, follow=True)
+
+    assert cart_data(client)[str(product.pk)]["quantity"] == 3
+    assert "Only 3 left of Scarce K2: your cart now holds 3." in response.content.decode()
+
+
+def test_update_of_a_sold_out_line_removes_it_with_a_message(client):
+    product = ProductFactory(name="Scarce K2", stock=3)
+    add(client, product, 1)
+    Stock.objects.filter(product=product).update(on_hand=0)
+
+    response = client.post(reverse("shop:cart_update"), {"product_id": product.pk, "quantity": 2}, follow=True)
+
+    assert cart_data(client) == {}
+    assert "Scarce K2 is out of stock" in response.content.decode()
+
+
 def test_remove_button_removes_even_with_a_bad_quantity(client):
     product = ProductFactory()
     add(client, product, 2)
