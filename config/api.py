@@ -1,4 +1,5 @@
-"""The API's one error format, the schema class that documents it, and the 404/500 pages for /api/.
+"""The API's one error format, the schema class that documents it, the 400/404/500 pages for /api/,
+and the limit on an API request's body.
 
 Every 4xx from the API has this body, whatever raised it (validation, auth, throttling, routing)::
 
@@ -12,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
@@ -21,9 +24,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 # Error statuses any API operation can answer with: bad input, bad or missing credentials, no
-# permission, unknown object, wrong method, unacceptable Accept header, unsupported body type,
-# throttled. Documented on every operation so clients and schemathesis know the shape.
-DOCUMENTED_ERROR_STATUSES = ("400", "401", "403", "404", "405", "406", "415", "429")
+# permission, unknown object, wrong method, unacceptable Accept header, body too large, unsupported
+# body type, throttled. Documented on every operation so clients and schemathesis know the shape.
+DOCUMENTED_ERROR_STATUSES = ("400", "401", "403", "404", "405", "406", "413", "415", "429")
 
 
 class Conflict(exceptions.APIException):
@@ -103,7 +106,16 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema that adds the error format to every operation's responses."""
+    """drf-spectacular's AutoSchema that adds the error format to every operation's responses, and
+    says who may call it, in the words of the view's permission classes (those with ``describe``)."""
+
+    def get_description(self) -> str:
+        rules = [
+            permission.describe(self.view, self.method)
+            for permission in self.view.get_permissions()
+            if hasattr(permission, "describe")
+        ]
+        return "\n\n".join([super().get_description(), *(f"**Permission:** {rule}" for rule in rules)]).strip()
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -122,6 +134,49 @@ class ErrorDocumentingAutoSchema(AutoSchema):
 
 def _wants_api_error(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def _body_too_large_response() -> JsonResponse:
+    message = f"The request body is larger than this API accepts ({settings.API_MAX_BODY_BYTES:,} bytes)."
+    return JsonResponse(error_body(status_code=413, code="too_large", message=message), status=413)
+
+
+class ApiBodyLimitMiddleware:
+    """Refuse an API request whose declared body is over API_MAX_BODY_BYTES before anything reads it.
+
+    The API's bodies are small (answers, a login), far below what the HTML forms need
+    (DATA_UPLOAD_MAX_MEMORY_SIZE), so the API has its own, lower limit. Django reads no body without
+    a Content-Length, so the header is all there is to check. A body under this limit but over
+    Django's own still gets the 413 in the error format, from ``bad_request`` below.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _wants_api_error(request) and _declared_length(request) > settings.API_MAX_BODY_BYTES:
+            return _body_too_large_response()
+        return self.get_response(request)
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # Django reads no body for a Content-Length it cannot parse
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """400 for what Django refuses before a view answers (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+    too many form fields, a bad Host header): the error format under /api/, Django's page elsewhere.
+    Django has logged it to django.security already."""
+    if _wants_api_error(request):
+        if isinstance(exception, RequestDataTooBig):
+            return _body_too_large_response()
+        return JsonResponse(
+            error_body(status_code=400, code="bad_request", message="The request is malformed."), status=400
+        )
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -31,6 +31,7 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Unknown URLs and crashes under /api/ answer in the API's error format.
+# Bad requests, unknown URLs and crashes under /api/ answer in the API's error format.
+handler400 = "config.api.bad_request"
 handler404 = "config.api.page_not_found"
 handler500 = "config.api.server_error"

@@ -324,14 +324,17 @@ class OrderAdmin(admin.ModelAdmin):
         if succeeded:
             self.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
 
-    @admin.action(description="Mark as paid")
+    @admin.action(description="Mark as paid", permissions=["change"])
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(request, queryset, order_mark_paid, "Marked as paid")
 
-    @admin.action(description="Mark as shipped (takes the units off stock)")
+    @admin.action(description="Mark as shipped (takes the units off stock)", permissions=["change"])
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(request, queryset, order_ship, "Shipped")
 
-    @admin.action(description="Cancel (returns the units to stock)")
+    @admin.action(description="Cancel (returns the units to stock)", permissions=["change"])
     def cancel_orders(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._apply(request, queryset, order_cancel, "Cancelled")
+
+
+from . import admin_tokens  # noqa: E402,F401  (API token admin)

@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from rest_framework.authtoken.models import TokenProxy
 
 IU_PER_MCG_VITAMIN_D = 40
 
@@ -333,6 +334,24 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class ApiToken(TokenProxy):
+    """An API token as the admin shows it: by the first characters of its key only, so no admin
+    page, message or history entry holds a whole key (a key is as good as its user's password)."""
+
+    KEY_PREFIX_LENGTH = 8
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.key_prefix}…"
+
+    @property
+    def key_prefix(self) -> str:
+        return self.key[: self.KEY_PREFIX_LENGTH]
 
 
 class CatalogVersion(models.Model):

@@ -4,6 +4,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from factory.django import DjangoModelFactory
 
 from shop.models import (
@@ -127,3 +129,26 @@ class SupplierProductFactory(DjangoModelFactory):
     supplier = factory.SubFactory(SupplierFactory)
     product = factory.SubFactory(ProductFactory)
     supplier_sku = factory.LazyAttribute(lambda o: o.product.sku)
+
+
+class StaffUserFactory(DjangoModelFactory):
+    """A staff account holding exactly the Django permissions given, e.g.
+    ``StaffUserFactory(permissions=["shop.view_order"])`` (none by default, like a fresh staff user)."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"staff-{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("staff-pass-123")
+    is_staff = True
+
+    @factory.post_generation
+    def permissions(user, create: bool, names: list[str] | None, **kwargs) -> None:
+        for name in names or ():
+            app_label, codename = name.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )

@@ -1,9 +1,10 @@
 """Schemathesis over the whole OpenAPI schema against a LIVE server.
 
 Starts ``manage.py runserver`` on a free port against a fresh, migrated SQLite database in a
-temporary folder, loads the demo catalog and a few orders, creates a staff user with an API token (so the staff
-endpoints are exercised too; schemathesis's ``ignored_auth`` check also calls them without it), and
-runs the schemathesis CLI with every check and a fixed seed, so a failure reproduces exactly.
+temporary folder, loads the demo catalog and a few orders, creates a staff user with the staff
+endpoints' permissions and an API token (so the staff endpoints are exercised too; schemathesis's
+``ignored_auth`` check also calls them without it), and runs the schemathesis CLI with every check
+and a fixed seed, so a failure reproduces exactly.
 
     .venv/bin/python tests/schemathesis_live.py [--max-examples N] [--max-time SECONDS] [--seed S]
 
@@ -37,6 +38,12 @@ from rest_framework.authtoken.models import Token
 user, _ = get_user_model().objects.get_or_create(username={STAFF_USERNAME!r}, defaults={{"is_staff": True}})
 user.set_unusable_password()
 user.save()
+# The staff endpoints ask for the admin's model permissions (README "API"): give the ones they need.
+from django.contrib.auth.models import Permission
+user.user_permissions.set(Permission.objects.filter(
+    content_type__app_label__in=["shop", "stock_sync"],
+    codename__in=["change_order", "view_supplier", "run_stock_sync", "view_stocksyncrun"],
+))
 # A few orders, so the order endpoints (found through the list's public_ids) have data to act on.
 from shop.models import Order, OrderLine, Product
 for product in Product.objects.order_by("pk")[:4]:

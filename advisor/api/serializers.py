@@ -13,6 +13,7 @@ Optional: ``sex`` (default "unspecified"), ``weight_kg``, ``height_cm``, ``blood
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,10 +36,18 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictNumberField(serializers.FloatField):
-    default_error_messages = {"invalid": "A number is required (a JSON number, not a string)."}
+    default_error_messages = {
+        "invalid": "A number is required (a JSON number, not a string).",
+        "too_large": "This number is too large.",
+    }
 
     def to_internal_value(self, data: Any) -> float:
-        if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        # A JSON integer can have hundreds of digits, more than a float holds (OverflowError).
+        if isinstance(data, int) and abs(data) > sys.float_info.max:
+            self.fail("too_large")
+        if not math.isfinite(data):
             self.fail("invalid")
         return super().to_internal_value(data)
 

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
+    # Before anything could read a request body: an API body over API_MAX_BODY_BYTES is refused unread.
+    "config.api.ApiBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
     "shop.middleware.SharedPageCacheMiddleware",
@@ -289,6 +291,9 @@ if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RA
 FORM_RATE_LIMITS = {"quiz": THROTTLE_RATE_FORMS, "cart": THROTTLE_RATE_FORMS, "checkout": THROTTLE_RATE_FORMS}
 
 # --- REST framework ---------------------------------------------------------------------------
+# The largest request body the API reads (its bodies are answers and logins, a few KB at most);
+# larger ones get a 413 in the API's error format, whatever DATA_UPLOAD_MAX_MEMORY_SIZE is.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 64 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api.ErrorDocumentingAutoSchema",
     # Token first: its WWW-Authenticate challenge makes a missing login a 401, not a 403.
@@ -300,6 +305,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     "EXCEPTION_HANDLER": "config.api.api_exception_handler",
+    # JSON that refuses hostile bodies (too deep, lone surrogates) with a 400, and renders any text.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_json.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["config.api_json.JSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     # A view opts in with throttle_scope = "advisor" / "login"; views without a scope are not limited.
     # Counted atomically per client (config/ratelimit.py) in the default cache: Redis in production
     # (CACHE_URL), so all workers share them.
@@ -357,7 +369,10 @@ SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip(
 SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.
 SHOP_IMAGE_MAX_BYTES = 20 * 1024 * 1024
-SHOP_IMAGE_MAX_PIXELS = 40_000_000
+# 25 megapixels takes a full-size photo from a 24-megapixel camera (6000 x 4000) or a phone (12 MP);
+# the largest rendition is 800 pixels, so more is never needed. It bounds a decoded frame at
+# 100 MB (4 bytes a pixel) for the formats Pillow cannot decode at a reduced scale (PNG, WebP).
+SHOP_IMAGE_MAX_PIXELS = 25_000_000
 
 # Advisor results older than this are purged by a scheduled task.
 ADVISOR_RESULT_RETENTION_DAYS = env_int("ADVISOR_RESULT_RETENTION_DAYS", 90)

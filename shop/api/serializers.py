@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from shop.models import (
     FoodNutrientAmount,
@@ -26,6 +27,8 @@ from shop.models import (
 )
 from shop.services.images import RENDITION_SIZES
 
+# AuthTokenSerializer's own message for a wrong username or password.
+WRONG_CREDENTIALS_MESSAGE = "Unable to log in with provided credentials."
 UNIT_CHOICES = [("IU", "International units (vitamin D)"), ("mcg", "Micrograms")]
 
 
@@ -163,6 +166,17 @@ class OrderSerializer(serializers.ModelSerializer):
             "city", "postal_code", "country", "payment_method", "currency", "total", "lines", "created_at",
             "updated_at", "paid_at", "shipped_at", "cancelled_at",
         ]
+
+
+class StaffAuthTokenSerializer(AuthTokenSerializer):
+    """A staff user's username and password. Anyone else's right password gets the very answer a
+    wrong password gets, so the endpoint never tells whether a shopper's account and password exist."""
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if not attrs["user"].is_staff:
+            raise serializers.ValidationError(WRONG_CREDENTIALS_MESSAGE, code="authorization")
+        return attrs
 
 
 class TokenSerializer(serializers.Serializer):

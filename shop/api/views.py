@@ -19,9 +19,11 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from config.api import Conflict, ErrorSerializer
+from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
 from config.ratelimit import ClientRateThrottle
 from shop.catalog_cache import catalog_cached, catalog_version
@@ -41,12 +43,13 @@ from .filters import (
     food_query,
     product_filters_from_query,
 )
-from .permissions import IsStaff
+from .permissions import StaffModelPermissions
 from .serializers import (
     FoodSourceSerializer,
     NutrientSerializer,
     OrderSerializer,
     ProductSerializer,
+    StaffAuthTokenSerializer,
     TokenSerializer,
 )
 
@@ -154,18 +157,19 @@ def _orders() -> QuerySet[Order]:
 
 @extend_schema(tags=["orders"], parameters=ORDER_QUERY_PARAMETERS)
 class OrderListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
+    queryset = _orders()
 
     def get_queryset(self) -> QuerySet[Order]:
         statuses = cleaned_query(OrderQueryForm, self.request.query_params)["status"]
-        orders = _orders()
+        orders = super().get_queryset()
         return orders.filter(status__in=statuses) if statuses else orders
 
 
 @extend_schema(tags=["orders"])
 class OrderDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = OrderSerializer
     lookup_field = "public_id"
     queryset = _orders()
@@ -174,11 +178,13 @@ class OrderDetailView(generics.RetrieveAPIView):
 class OrderTransitionView(APIView):
     """POST moves an order to the next state through the orders service; 409 if the state forbids it."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("shop.change_order",)
+    queryset = Order.objects.all()
     transition: Callable[..., Order]
 
     def post(self, request: Request, public_id: UUID) -> Response:
-        order = get_object_or_404(Order, public_id=public_id)
+        order = get_object_or_404(self.queryset, public_id=public_id)
         try:
             changed = self.transition(order=order)
         except InvalidOrderTransition as exc:
@@ -207,19 +213,29 @@ class OrderCancelView(OrderTransitionView):
 # --- Tokens -----------------------------------------------------------------------------------
 
 
+def _wrong_credentials(errors: dict) -> bool:
+    # AuthTokenSerializer's code for a refused login; a body that is not a mapping is a plain 400.
+    return set(errors) == {"non_field_errors"} and errors["non_field_errors"][0].code == "authorization"
+
+
 @extend_schema(tags=["auth"])
 class TokenObtainView(ObtainAuthToken):
     """Exchange a staff username and password for an API token (send it as `Authorization: Token …`).
+    Only staff get one; any other account gets the answer a wrong password gets.
 
     Throttled per client, and django-axes counts failures like admin logins."""
 
+    serializer_class = StaffAuthTokenSerializer
+    # ObtainAuthToken sets its own; the API's (hostile-body-safe) JSON is the one to use.
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    renderer_classes = [JSONRenderer]
     throttle_classes = [ClientRateThrottle]  # ObtainAuthToken turns throttles off; this one is on
     throttle_scope = "login"
 
     @extend_schema(responses={200: TokenSerializer})
     def post(self, request: Request, *args, **kwargs) -> Response:
         serializer = self.get_serializer(data=request.data)
-        if not serializer.is_valid() and set(serializer.errors) == {"non_field_errors"}:
+        if not serializer.is_valid() and _wrong_credentials(serializer.errors):
             # Well-formed but wrong credentials: a 401, like any other failed authentication.
             raise AuthenticationFailed(str(serializer.errors["non_field_errors"][0]))
         serializer.is_valid(raise_exception=True)

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop.api.filters import cleaned_query
-from shop.api.permissions import IsStaff
+from shop.api.permissions import StaffModelPermissions
 
 from ..models import StockSyncRun, Supplier
 from ..tasks import stock_sync_enqueue
@@ -23,7 +23,7 @@ from .serializers import StockSyncRunSerializer, SupplierSerializer
 
 @extend_schema(tags=["stock"])
 class SupplierListView(generics.ListAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = SupplierSerializer
     queryset = Supplier.objects.order_by("name", "pk")
 
@@ -32,11 +32,13 @@ class SupplierListView(generics.ListAPIView):
 class SupplierSyncView(APIView):
     """Queue a stock sync for one supplier now; the worker runs it after this request commits."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
+    action_permissions = ("stock_sync.run_stock_sync",)
+    queryset = Supplier.objects.all()
 
     @extend_schema(request=None, responses={202: StockSyncRunSerializer})
     def post(self, request: Request, slug: str) -> Response:
-        supplier = get_object_or_404(Supplier, slug=slug)
+        supplier = get_object_or_404(self.queryset, slug=slug)
         run = stock_sync_enqueue(supplier=supplier, trigger="api")
         data = StockSyncRunSerializer(run, context={"request": request}).data
         return Response(data, status=status.HTTP_202_ACCEPTED)
@@ -51,12 +53,13 @@ def _stock_sync_runs() -> QuerySet[StockSyncRun]:
 class StockSyncRunListView(generics.ListAPIView):
     """Sync runs, newest first, each with the feed rows it rejected."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
+    queryset = _stock_sync_runs()
 
     def get_queryset(self) -> QuerySet[StockSyncRun]:
         query = cleaned_query(StockSyncRunQueryForm, self.request.query_params)
-        runs = _stock_sync_runs()
+        runs = super().get_queryset()
         if query["supplier"]:
             runs = runs.filter(supplier__slug=query["supplier"])
         if query["status"]:
@@ -66,6 +69,6 @@ class StockSyncRunListView(generics.ListAPIView):
 
 @extend_schema(tags=["stock"])
 class StockSyncRunDetailView(generics.RetrieveAPIView):
-    permission_classes = [IsStaff]
+    permission_classes = [StaffModelPermissions]
     serializer_class = StockSyncRunSerializer
     queryset = _stock_sync_runs()

@@ -6,10 +6,18 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from tests.factories import StaffUserFactory
+
+# What the staff endpoints need between them (see the README's "API" section): an order clerk who
+# may change orders, see suppliers and sync runs, and run a stock sync.
+STAFF_API_PERMISSIONS = [
+    "shop.change_order", "stock_sync.view_supplier", "stock_sync.run_stock_sync", "stock_sync.view_stocksyncrun",
+]
+
 
 @pytest.fixture
 def staff_user(db):
-    return get_user_model().objects.create_user("staffer", "staff@example.com", "staff-pass-123", is_staff=True)
+    return StaffUserFactory(username="staffer", email="staff@example.com", permissions=STAFF_API_PERMISSIONS)
 
 
 @pytest.fixture

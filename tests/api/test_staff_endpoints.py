@@ -44,8 +44,9 @@ def test_sync_runs_list_row_errors_and_filters(staff_client, django_assert_num_q
     StockSyncRowError.objects.create(run=partial, line=3, sku="NOPE-1", reason="unknown_sku", detail="No mapping")
     StockSyncRun.objects.create(supplier=beta, status="succeeded", trigger="manual")
 
-    # count, runs (with supplier), row errors: fixed whatever the number of runs.
-    with django_assert_num_queries(3):
+    # The caller's user and group permissions (then cached on the user), count, runs (with
+    # supplier), row errors: fixed whatever the number of runs.
+    with django_assert_num_queries(5):
         body = staff_client.get("/api/stock-sync/runs/").json()
     assert body["count"] == 2
     run = next(row for row in body["results"] if row["id"] == partial.pk)
@@ -98,7 +99,8 @@ def test_orders_list_and_detail(staff_client, django_assert_num_queries):
     OrderLineFactory(order=order, product=product, quantity=2)
     OrderFactory(status="placed")
 
-    with django_assert_num_queries(3):
+    # The caller's user and group permissions, count, orders, lines.
+    with django_assert_num_queries(5):
         body = staff_client.get("/api/orders/").json()
     assert body["count"] == 2
     assert [row["status"] for row in staff_client.get("/api/orders/?status=paid").json()["results"]] == ["paid"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stock_sync.models import StockSyncRun
-from tests.factories import OrderLineFactory, SupplierFactory, SupplierProductFactory
+from tests.factories import OrderLineFactory, StaffUserFactory, SupplierFactory, SupplierProductFactory
 from tests.perf.conftest import build_catalog
 
 pytestmark = pytest.mark.django_db
@@ -35,9 +35,12 @@ def add_catalog(size: int) -> None:
 
 @pytest.fixture
 def staff_client() -> APIClient:
-    user = get_user_model().objects.create_user("perf-staff", "perf@example.com", "x-pass-123", is_staff=True)
+    """Signed in with a token, as a real client is: each request loads the user and its permissions anew."""
+    user = StaffUserFactory(
+        permissions=["shop.view_order", "stock_sync.view_supplier", "stock_sync.view_stocksyncrun"]
+    )
     client = APIClient()
-    client.force_authenticate(user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client
 
 

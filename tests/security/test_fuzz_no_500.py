@@ -9,7 +9,6 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from advisor.forms import QUIZ_STEPS
 from shop.forms import AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
-from tests.factories import FoodSourceFactory, ProductFactory, SupplierFactory
+from tests.factories import FoodSourceFactory, ProductFactory, StaffUserFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,10 @@ def catalog():
 
 @pytest.fixture
 def staff_client():
-    user = get_user_model().objects.create_user("fuzz-staff", password="pw-123456789", is_staff=True)
+    # With the permissions the staff lists need: without them every request would stop at the 403.
+    user = StaffUserFactory(
+        permissions=["shop.view_order", "stock_sync.view_supplier", "stock_sync.view_stocksyncrun"]
+    )
     client = Client()
     client.force_login(user)
     return client
@@ -91,7 +93,9 @@ def test_food_lists_query(catalog, params, path):
 @given(params=fields_of(extra=["supplier", "status", "page"]),
        path=st.sampled_from(["/api/stock-sync/runs/", "/api/orders/", "/api/suppliers/"]))
 def test_staff_api_lists_query(catalog, staff_client, params, path):
-    assert_handled(staff_client.get(path, params))
+    response = staff_client.get(path, params)
+    assert_handled(response)
+    assert response.status_code != 403
 
 
 @FUZZ
@@ -145,3 +149,33 @@ def test_advisor_api_post(body):
         "/api/advisor/recommendations/", json.dumps(body, allow_nan=True), content_type="application/json"
     )
     assert_handled(response)
+
+
+# Bodies an attacker writes by hand: nesting thousands deep, integers of hundreds of digits, lone
+# surrogate escapes ("\\ud800"), next to ordinary values.
+HOSTILE_JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.integers(min_value=10**300, max_value=10**400)
+    | st.floats() | st.text(alphabet=st.characters(min_codepoint=0xD7F0, max_codepoint=0xE010), max_size=5)
+    | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=10,
+)
+
+
+def nested_in_lists(value, depth: int) -> str:
+    return "[" * depth + json.dumps(value, allow_nan=True) + "]" * depth
+
+
+@FUZZ
+@given(
+    body=st.dictionaries(st.one_of(st.sampled_from(ANSWER_KEYS + ["username", "password"]), st.text(max_size=8)),
+                         HOSTILE_JSON_VALUE, max_size=10),
+    depth=st.one_of(st.just(0), st.integers(min_value=1, max_value=5000)),
+    path=st.sampled_from(["/api/advisor/recommendations/", "/api/auth/token/"]),
+)
+def test_api_posts_with_hostile_json(body, depth, path):
+    cache.clear()
+    response = Client().post(path, nested_in_lists(body, depth), content_type="application/json")
+    assert_handled(response)
+    if response.status_code >= 400:
+        assert response.json()["error"]["status"] == response.status_code

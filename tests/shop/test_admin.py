@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
+from rest_framework.authtoken.models import Token
 
 from shop.models import (
     Order,
@@ -77,6 +78,7 @@ def catalog():
     run = StockSyncRun.objects.create(supplier=supplier_product.supplier, status=StockSyncRun.Status.PARTIAL)
     StockSyncRowError.objects.create(run=run, line=3, sku="NOPE", reason=StockSyncRowError.Reason.UNKNOWN_SKU)
     Group.objects.create(name="Packers")
+    Token.objects.create(user=User.objects.create_user("api-client", is_staff=True))
     return product
 
 

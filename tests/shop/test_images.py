@@ -83,7 +83,7 @@ def test_a_decompression_bomb_is_rejected_clearly_and_nothing_is_saved(bomb_png,
 
     assert caught.value.code == "too_many_pixels"
     assert "megapixels" in caught.value.messages[0]
-    assert "limit is 40" in caught.value.messages[0]
+    assert "limit is 25" in caught.value.messages[0]
     assert ProductImage.objects.count() == 0
     assert media_files(settings) == []
 
@@ -95,7 +95,7 @@ def test_an_image_over_the_pixel_limit_is_rejected_with_its_size():
     with pytest.raises(ValidationError) as caught:
         validate_image_upload(upload(data, "big.png"))
 
-    assert caught.value.messages == ["This image is 48 megapixels; the limit is 40."]
+    assert caught.value.messages == ["This image is 48 megapixels; the limit is 25."]
 
 
 def test_the_pixel_limit_is_checked_before_decoding(monkeypatch):

@@ -1,6 +1,6 @@
 """Moving the stock-sync models out of the shop app keeps every row, schedule and staff right.
 
-The database is taken back to the schema before the move (shop at 0004, no stock_sync app), filled
+The database is taken back to the schema before the move (shop at 0005, no stock_sync app), filled
 through the models of that time, and migrated forward again with Django's migration executor.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from stock_sync.models import StockSyncRowError, StockSyncRun, Supplier, Supplie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE_THE_MOVE = ("shop", "0004_supplier_run_stock_sync_permission")
+BEFORE_THE_MOVE = ("shop", "0005_api_token")
 
 
 def migrate_to(targets: list[tuple[str, str | None]]) -> MigrationExecutor:

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0004_supplier_run_stock_sync_permission'),
+        ('shop', '0005_api_token'),
     ]
 
     operations = [
