@@ -67,16 +67,22 @@ def catalog_cache_key(version: str, name: str, *parts: object) -> str:
     return f"catalog:{name}:{digest}"
 
 
-def canonical_host(request: HttpRequest) -> str | None:
-    """The request's host as a cache-key part, or None if the answer may not be cached.
+def canonical_site(request: HttpRequest) -> str | None:
+    """Where the request was sent (scheme, host and script prefix) as a cache-key part, or None if
+    the answer may not be cached.
 
-    Cached answers can hold absolute URLs (the API's), so the host is part of their key. Django
-    accepts an allowed host with any port, letter case or trailing dot (``127.0.0.1:1``, ``:2``, …,
-    ``:0080``, ``Shop.Example.``), so keying on the Host header as sent let anyone add entries
-    without end. Only a host ALLOWED_HOSTS names exactly (a pattern such as ``.example.com``
-    matches names without end), spelled canonically (lower case, no trailing dot, no port or the
-    server's own), is a key; every other spelling is answered fresh. Raises DisallowedHost, as the
-    views would, for a host that is not allowed at all.
+    Cached answers can hold absolute URLs (the API's) and every page holds links under the script
+    prefix, so these are part of their key; each has exactly one canonical spelling, and every
+    other one is answered fresh rather than adding entries:
+
+    - the host: Django accepts an allowed host with any port, letter case or trailing dot
+      (``127.0.0.1:1``, ``:2``, …, ``:0080``, ``Shop.Example.``), so only a host ALLOWED_HOSTS
+      names exactly (a pattern such as ``.example.com`` matches names without end), in lower case,
+      without trailing dot and with no port or the server's own, is a key;
+    - the script prefix: gunicorn takes it from a ``SCRIPT_NAME`` request header sent from an
+      address in its ``forwarded_allow_ips``, so only ``FORCE_SCRIPT_NAME`` (or none) is a key.
+
+    Raises DisallowedHost, as the views would, for a host that is not allowed at all.
     """
     host = request.get_host()
     domain, port = split_domain_port(host)
@@ -84,7 +90,10 @@ def canonical_host(request: HttpRequest) -> str | None:
         return None
     if host not in (domain, f"{domain}:{request.META.get('SERVER_PORT')}"):
         return None
-    return host
+    script_prefix = request.path.removesuffix(request.path_info)
+    if script_prefix != (settings.FORCE_SCRIPT_NAME or "").rstrip("/"):
+        return None
+    return f"{request.scheme}://{host}{script_prefix}"
 
 
 def catalog_cache_get(key: str) -> object | None:
@@ -204,12 +213,13 @@ def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
     canonical = cache_query(request.GET)
     if canonical is None:
         return None
-    # The host and scheme: a page never crosses sites, should it ever hold an absolute URL.
-    host = canonical_host(request)
-    if host is None:
+    # The site (scheme, host, script prefix): a page never crosses sites, should it ever hold an
+    # absolute URL.
+    site = canonical_site(request)
+    if site is None:
         return None
     version = catalog_version()
-    key = catalog_cache_key(version, "page", request.scheme, host, request.path, canonical)
+    key = catalog_cache_key(version, "page", site, request.path_info, canonical)
     return SharedPageRequest(key, version)
 
 

@@ -121,3 +121,19 @@ def test_500_spellings_of_the_allowed_host_add_no_cache_entries(catalog, setting
         assert APIClient(HTTP_HOST=host).get("/api/products/").status_code == 200, host
 
     assert cache_key_count() == canonical
+
+
+def test_script_names_sent_by_a_client_add_no_cache_entries(catalog):
+    """gunicorn takes the script prefix from a SCRIPT_NAME header sent from an address it trusts
+    (127.0.0.1 by default); every prefix changes the links in a page, so only the configured one
+    (FORCE_SCRIPT_NAME, here none) may be cached."""
+    for url in ["/", "/api/products/"]:
+        assert fetch(url) == 200
+    canonical = cache_key_count()
+
+    for index in range(100):
+        prefix = f"/p{index}"
+        assert Client().get("/", SCRIPT_NAME=prefix).status_code == 200
+        assert APIClient().get("/api/products/", SCRIPT_NAME=prefix).status_code == 200
+
+    assert cache_key_count() == canonical
