@@ -83,8 +83,8 @@ def child(supplier_id: int) -> None:
     import django
 
     django.setup()
-    from shop.models import Supplier
-    from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+    from stock_sync.models import Supplier
+    from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 
     run = stock_sync_run_create(supplier=Supplier.objects.get(pk=supplier_id), trigger="bench")
     before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -140,7 +140,7 @@ def main() -> None:
         rows = write_feed(feed, stock, size_bytes=int(args.size_mb * 1e6), feed_format=args.format)
         size = feed.stat().st_size
         server, port = serve(folder)
-        from shop.models import Supplier
+        from stock_sync.models import Supplier
 
         Supplier.objects.filter(pk=supplier_id).update(
             feed_url=f"http://127.0.0.1:{port}/{feed.name}", feed_format=args.format

@@ -59,7 +59,8 @@ def build_catalog(rows: int) -> tuple[int, list[tuple[str, int]]]:
     """Products, Stock rows and a supplier mapping each product's SKU; returns (supplier id, stock)."""
     from decimal import Decimal
 
-    from shop.models import Product, Stock, Supplier, SupplierProduct
+    from shop.models import Product, Stock
+    from stock_sync.models import Supplier, SupplierProduct
 
     supplier = Supplier.objects.create(name="Bench Supplier", slug="bench", feed_url="/dev/null")
     batch = 5000
@@ -129,8 +130,8 @@ def restore_stock() -> None:
 
 
 def time_full_sync(supplier_id: int, feed: Path) -> tuple[float, object]:
-    from shop.models import Supplier
-    from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+    from stock_sync.models import Supplier
+    from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 
     run = stock_sync_run_create(supplier=Supplier.objects.get(pk=supplier_id), trigger="bench")
     started = time.perf_counter()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include("shop.api.urls")),
+    path("api/", include("stock_sync.api.urls")),
     path("api/advisor/", include("advisor.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script from its own URL: the CSP allows no inline script.

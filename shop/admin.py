@@ -1,8 +1,8 @@
 """The staff side of the shop: catalog, stock and orders.
 
 Order status changes only through the admin actions, which call the order services, so stock is
-held, released and consumed exactly as the storefront expects. Supplier and stock-sync admin lives
-in ``admin_stock_sync`` (imported at the end).
+held, released and consumed exactly as the storefront expects. Suppliers, sync runs and the
+low-stock view are in the stock_sync app's admin.
 """
 from __future__ import annotations
 
@@ -337,4 +337,4 @@ class OrderAdmin(admin.ModelAdmin):
         self._apply(request, queryset, order_cancel, "Cancelled")
 
 
-from . import admin_stock_sync, admin_tokens  # noqa: E402,F401  (supplier, sync-run and API token admin)
+from . import admin_tokens  # noqa: E402,F401  (API token admin)

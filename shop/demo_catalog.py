@@ -6,6 +6,9 @@ food slug) and only written when a value differs, so a re-run writes nothing. St
 with the listed quantity only for a product that has no stock row yet: once it exists, orders
 (allocated) and supplier feeds (on hand) own it, and a re-run must not undo either. A product
 that already has an image keeps it; only products without one get a drawn label.
+
+Other apps add their own demo data to it by receiving ``demo_catalog_loaded`` (stock sync: the demo
+supplier), so the shop knows nothing of them.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import models, transaction
+from django.dispatch import Signal
 from django.utils.text import slugify
 
 from shop.demo_label import draw_demo_label
@@ -28,6 +32,10 @@ from shop.models import (
     Stock,
 )
 from shop.services.images import product_image_create
+
+# Sent by ``manage.py load_demo_catalog`` after the catalog is in. Each receiver loads its app's demo
+# data (idempotently) and returns one line for the command to print.
+demo_catalog_loaded = Signal()
 
 ODS_VITAMIN_D = "NIH ODS Vitamin D fact sheet, Table 3"
 ODS_VITAMIN_K = "NIH ODS Vitamin K fact sheet, Table 2"

@@ -35,7 +35,7 @@ from .catalog_cache import (
 from .catalog_queries import Parameter, band_bound_text, canonical_pairs, product_list_query
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
-from .nutrient_content import NUTRIENT_PAGES
+from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES
 from .payments import get_payment_provider
 from .search import search_with_fewer_words
 from .selectors import (
@@ -379,7 +379,7 @@ def nutrient_detail(request: HttpRequest, code: str) -> HttpResponse:
     if page is None:
         raise Http404("No such nutrient")
     content = catalog_cached(
-        catalog_version(), "nutrient", code,
+        catalog_version(), "nutrient", code, NUTRIENT_CONTENT.version,
         build=lambda: render_fragment(
             "shop/fragments/nutrient_detail.html",
             _page_context(

@@ -17,9 +17,8 @@ from shop.models import (
     Product,
     ProductNutrient,
     Stock,
-    Supplier,
-    SupplierProduct,
 )
+from stock_sync.models import Supplier, SupplierProduct
 
 NUTRIENT_NAMES = {
     "d3": ("Vitamin D3", "D3", 1),

@@ -41,7 +41,7 @@ user.save()
 # The staff endpoints ask for the admin's model permissions (README "API"): give the ones they need.
 from django.contrib.auth.models import Permission
 user.user_permissions.set(Permission.objects.filter(
-    content_type__app_label="shop",
+    content_type__app_label__in=["shop", "stock_sync"],
     codename__in=["change_order", "view_supplier", "run_stock_sync", "view_stocksyncrun"],
 ))
 # A few orders, so the order endpoints (found through the list's public_ids) have data to act on.

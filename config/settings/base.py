@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "shop",
+    "stock_sync",
     "advisor",
 ]
 
@@ -234,7 +235,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Fixed housekeeping tasks; beat's DatabaseScheduler copies them into django-celery-beat on start.
 # (Each supplier's stock sync is a PeriodicTask row managed with the supplier, not listed here.)
 CELERY_BEAT_SCHEDULE = {
-    "prune-stock-sync-runs": {"task": "shop.tasks.prune_stock_sync_runs", "schedule": 24 * 60 * 60},
+    "prune-stock-sync-runs": {"task": "stock_sync.tasks.prune_stock_sync_runs", "schedule": 24 * 60 * 60},
     "purge-expired-advisor-results": {
         "task": "advisor.tasks.purge_expired_advisor_results",
         "schedule": 24 * 60 * 60,

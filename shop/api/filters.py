@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from config.openapi import ALLOW_EMPTY_VALUE_EXTENSION
 from shop.catalog_queries import PAGE, Parameter, canonical_pairs
 from shop.forms import MAX_SEARCH_LENGTH, ProductFilterForm
-from shop.models import Nutrient, Order, StockSyncRun
+from shop.models import Nutrient, Order
 from shop.selectors import ProductFilters
 
 # Django form fields reject NUL characters; saying so in the schema keeps generated clients honest.
@@ -128,15 +128,6 @@ class SearchSuggestionQueryForm(forms.Form):
 
 
 SEARCH_SUGGESTION_QUERY_PARAMETERS = form_query_parameters(SearchSuggestionQueryForm)
-
-
-class StockSyncRunQueryForm(forms.Form):
-    supplier = forms.SlugField(label="Only runs of this supplier (slug)", required=False, max_length=60)
-    status = forms.MultipleChoiceField(label="Only runs in these states", required=False,
-                                       choices=StockSyncRun.Status.choices)
-
-
-STOCK_SYNC_RUN_QUERY_PARAMETERS = form_query_parameters(StockSyncRunQueryForm)
 
 
 class OrderQueryForm(forms.Form):

@@ -1,4 +1,5 @@
-"""The shop's REST API: the catalog for everyone, suppliers, stock sync and orders for staff.
+"""The shop's REST API: the catalog for everyone, orders for staff (suppliers and stock sync: the
+stock_sync app's API).
 
 Views only parse, call a selector or service, and serialize.
 """
@@ -12,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import AuthenticationFailed
@@ -25,25 +26,22 @@ from config.api import Conflict, ErrorSerializer
 from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
 from config.ratelimit import ClientRateThrottle
-from shop.catalog_cache import catalog_cached, catalog_version
+from shop.catalog_cache import canonical_site, catalog_cached, catalog_version
 from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
-from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product, StockSyncRun, Supplier
+from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product
 from shop.search import search_suggestions
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
 from shop.services.order_errors import InvalidOrderTransition
 from shop.services.orders import order_cancel, order_mark_paid, order_ship
-from shop.services.stock_sync import stock_sync_enqueue
 
 from .filters import (
     FOOD_QUERY_PARAMETERS,
     ORDER_QUERY_PARAMETERS,
     PRODUCT_QUERY_PARAMETERS,
     SEARCH_SUGGESTION_QUERY_PARAMETERS,
-    STOCK_SYNC_RUN_QUERY_PARAMETERS,
     FoodQueryForm,
     OrderQueryForm,
     SearchSuggestionQueryForm,
-    StockSyncRunQueryForm,
     cleaned_query,
     food_query,
     product_filters_from_query,
@@ -56,8 +54,6 @@ from .serializers import (
     ProductSerializer,
     SearchSuggestionsSerializer,
     StaffAuthTokenSerializer,
-    StockSyncRunSerializer,
-    SupplierSerializer,
     TokenSerializer,
 )
 
@@ -86,10 +82,11 @@ class SharedCatalogDataMixin:
 
     def shared_response(self, request: Request, build: Callable[[], Response]) -> Response:
         canonical = exact_query(request.META.get("QUERY_STRING", ""), self.cache_query)
-        if canonical is None:
+        site = canonical_site(request)
+        if canonical is None or site is None:
             return build()
         data = catalog_cached(
-            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(), request.path,
+            catalog_version(), f"api:{type(self).__name__}", site, request.path_info,
             canonical, build=lambda: build().data,
         )
         return Response(data)
@@ -175,62 +172,6 @@ class FoodListView(SharedCatalogDataMixin, generics.ListAPIView):
         return FoodSource.objects.prefetch_related(
             Prefetch("amounts", queryset=FoodNutrientAmount.objects.select_related("nutrient"))
         ).order_by("name")
-
-
-# --- Suppliers and stock sync (staff) ---------------------------------------------------------
-
-
-@extend_schema(tags=["stock"])
-class SupplierListView(generics.ListAPIView):
-    permission_classes = [StaffModelPermissions]
-    serializer_class = SupplierSerializer
-    queryset = Supplier.objects.order_by("name", "pk")
-
-
-@extend_schema(tags=["stock"])
-class SupplierSyncView(APIView):
-    """Queue a stock sync for one supplier now; the worker runs it after this request commits."""
-
-    permission_classes = [StaffModelPermissions]
-    action_permissions = ("shop.run_stock_sync",)
-    queryset = Supplier.objects.all()
-
-    @extend_schema(request=None, responses={202: StockSyncRunSerializer})
-    def post(self, request: Request, slug: str) -> Response:
-        supplier = get_object_or_404(self.queryset, slug=slug)
-        run = stock_sync_enqueue(supplier=supplier, trigger="api")
-        data = StockSyncRunSerializer(run, context={"request": request}).data
-        return Response(data, status=status.HTTP_202_ACCEPTED)
-
-
-def _stock_sync_runs() -> QuerySet[StockSyncRun]:
-    runs = StockSyncRun.objects.select_related("supplier").prefetch_related("row_errors")
-    return runs.order_by("-created_at", "-pk")
-
-
-@extend_schema(tags=["stock"], parameters=STOCK_SYNC_RUN_QUERY_PARAMETERS)
-class StockSyncRunListView(generics.ListAPIView):
-    """Sync runs, newest first, each with the feed rows it rejected."""
-
-    permission_classes = [StaffModelPermissions]
-    serializer_class = StockSyncRunSerializer
-    queryset = _stock_sync_runs()
-
-    def get_queryset(self) -> QuerySet[StockSyncRun]:
-        query = cleaned_query(StockSyncRunQueryForm, self.request.query_params)
-        runs = super().get_queryset()
-        if query["supplier"]:
-            runs = runs.filter(supplier__slug=query["supplier"])
-        if query["status"]:
-            runs = runs.filter(status__in=query["status"])
-        return runs
-
-
-@extend_schema(tags=["stock"])
-class StockSyncRunDetailView(generics.RetrieveAPIView):
-    permission_classes = [StaffModelPermissions]
-    serializer_class = StockSyncRunSerializer
-    queryset = _stock_sync_runs()
 
 
 # --- Orders (staff) ---------------------------------------------------------------------------

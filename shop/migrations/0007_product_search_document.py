@@ -42,7 +42,7 @@ def remove_search_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0006_merge_20261130_0303")]
+    dependencies = [("shop", "0006_stock_sync_models_leave_for_stock_sync")]
 
     operations = [
         # Does nothing on other databases than PostgreSQL.

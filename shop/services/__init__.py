@@ -1,1 +1,1 @@
-"""Business rules that write: stock allocation, orders, images and stock sync, one module each."""
+"""Business rules that write: stock allocation, orders, images and the catalog version, one module each."""

@@ -10,7 +10,9 @@ from tests.factories import StaffUserFactory
 
 # What the staff endpoints need between them (see the README's "API" section): an order clerk who
 # may change orders, see suppliers and sync runs, and run a stock sync.
-STAFF_API_PERMISSIONS = ["shop.change_order", "shop.view_supplier", "shop.run_stock_sync", "shop.view_stocksyncrun"]
+STAFF_API_PERMISSIONS = [
+    "shop.change_order", "stock_sync.view_supplier", "stock_sync.run_stock_sync", "stock_sync.view_stocksyncrun",
+]
 
 
 @pytest.fixture

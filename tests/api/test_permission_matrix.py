@@ -14,8 +14,9 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from shop import tasks
-from shop.models import Order, StockSyncRun
+from shop.models import Order
+from stock_sync import tasks
+from stock_sync.models import StockSyncRun
 from tests.factories import OrderFactory, StaffUserFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,12 +126,12 @@ def test_token_endpoint_is_throttled(anonymous_client, monkeypatch):
 
 # (method, url, the permission that allows it with nothing else but the read permission, status)
 STAFF_ENDPOINTS = [
-    ("get", "/api/suppliers/", "shop.view_supplier", 200),
-    ("get", "/api/stock-sync/runs/", "shop.view_stocksyncrun", 200),
-    ("get", "/api/stock-sync/runs/{run}/", "shop.view_stocksyncrun", 200),
+    ("get", "/api/suppliers/", "stock_sync.view_supplier", 200),
+    ("get", "/api/stock-sync/runs/", "stock_sync.view_stocksyncrun", 200),
+    ("get", "/api/stock-sync/runs/{run}/", "stock_sync.view_stocksyncrun", 200),
     ("get", "/api/orders/", "shop.view_order", 200),
     ("get", "/api/orders/{order}/", "shop.view_order", 200),
-    ("post", "/api/suppliers/acme/sync/", "shop.run_stock_sync", 202),
+    ("post", "/api/suppliers/acme/sync/", "stock_sync.run_stock_sync", 202),
     ("post", "/api/orders/{order}/pay/", "shop.change_order", 200),
     ("post", "/api/orders/{order}/ship/", "shop.change_order", 200),
     ("post", "/api/orders/{order}/cancel/", "shop.change_order", 200),
@@ -140,8 +141,10 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/advisor/recommendations/"), ("get", "/api/advisor/recommendations/{id}/"),
     ("post", "/api/auth/token/"), ("get", "/api/search/suggestions/"),
 }
-VIEW_ONLY = ["shop.view_supplier", "shop.view_stocksyncrun", "shop.view_order"]
-CHANGE = ["shop.change_supplier", "shop.change_stocksyncrun", "shop.change_order", "shop.run_stock_sync"]
+VIEW_ONLY = ["stock_sync.view_supplier", "stock_sync.view_stocksyncrun", "shop.view_order"]
+CHANGE = [
+    "stock_sync.change_supplier", "stock_sync.change_stocksyncrun", "shop.change_order", "stock_sync.run_stock_sync",
+]
 PERMISSION_CALLERS = ["anonymous", "shopper", "shopper_with_every_permission", "staff_without_permissions",
                       "staff_view_only", "staff_change", "superuser"]
 
@@ -201,10 +204,11 @@ def test_staff_endpoints_need_the_admins_model_permission(world, permission_clie
 
 @pytest.mark.parametrize(("method", "url", "permission", "success"), STAFF_ENDPOINTS)
 def test_each_endpoints_own_permission_plus_reading_is_enough(world, method, url, permission, success):
-    model = permission.split(".")[1].split("_", 1)[1] if method == "get" else None
+    app_label, codename = permission.split(".")
+    model = codename.split("_", 1)[1] if method == "get" else None
     read = {
-        "/api/suppliers/acme/sync/": "shop.view_supplier",
-    }.get(url, f"shop.view_{model}" if model else "shop.view_order")
+        "/api/suppliers/acme/sync/": "stock_sync.view_supplier",
+    }.get(url, f"{app_label}.view_{model}" if model else "shop.view_order")
     user = StaffUserFactory(permissions=sorted({permission, read}))
     response = getattr(_client(user), method)(url.format(**world))
     assert response.status_code == success, response.content
@@ -212,7 +216,10 @@ def test_each_endpoints_own_permission_plus_reading_is_enough(world, method, url
 
 @pytest.mark.parametrize(
     "permissions",
-    [["shop.change_supplier"], ["shop.run_stock_sync"], ["shop.view_supplier", "shop.change_supplier"]],
+    [
+        ["stock_sync.change_supplier"], ["stock_sync.run_stock_sync"],
+        ["stock_sync.view_supplier", "stock_sync.change_supplier"],
+    ],
     ids=["change-supplier-only", "run-without-seeing-suppliers", "view-and-change-supplier"],
 )
 def test_sync_trigger_needs_run_stock_sync_and_a_view_of_suppliers(world, permissions):

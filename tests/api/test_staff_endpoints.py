@@ -6,8 +6,9 @@ from unittest import mock
 
 import pytest
 
-from shop import tasks
-from shop.models import Order, StockSyncRowError, StockSyncRun
+from shop.models import Order
+from stock_sync import tasks
+from stock_sync.models import StockSyncRowError, StockSyncRun
 from tests.factories import OrderFactory, OrderLineFactory, ProductFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db

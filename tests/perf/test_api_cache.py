@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 from tests.factories import FoodSourceFactory, ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from shop.models import StockSyncRun
+from stock_sync.models import StockSyncRun
 from tests.factories import OrderLineFactory, StaffUserFactory, SupplierFactory, SupplierProductFactory
 from tests.perf.conftest import build_catalog
 
@@ -36,7 +36,9 @@ def add_catalog(size: int) -> None:
 @pytest.fixture
 def staff_client() -> APIClient:
     """Signed in with a token, as a real client is: each request loads the user and its permissions anew."""
-    user = StaffUserFactory(permissions=["shop.view_order", "shop.view_supplier", "shop.view_stocksyncrun"])
+    user = StaffUserFactory(
+        permissions=["shop.view_order", "stock_sync.view_supplier", "stock_sync.view_stocksyncrun"]
+    )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
     return client

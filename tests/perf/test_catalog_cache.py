@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from shop.catalog_cache import catalog_version
 from shop.services.orders import OrderRequestLine, ShippingDetails, order_place
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from shop.catalog_cache import CSRF_TOKEN_SLOT, catalog_cache_get, shared_page_request
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 from tests.factories import FoodSourceFactory, ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = pytest.mark.django_db

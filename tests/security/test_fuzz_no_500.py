@@ -62,7 +62,9 @@ def catalog():
 @pytest.fixture
 def staff_client():
     # With the permissions the staff lists need: without them every request would stop at the 403.
-    user = StaffUserFactory(permissions=["shop.view_order", "shop.view_supplier", "shop.view_stocksyncrun"])
+    user = StaffUserFactory(
+        permissions=["shop.view_order", "stock_sync.view_supplier", "stock_sync.view_stocksyncrun"]
+    )
     client = Client()
     client.force_login(user)
     return client

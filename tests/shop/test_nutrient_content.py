@@ -6,11 +6,14 @@ import re
 import pytest
 
 from shop.nutrient_content import (
+    CONTENT_PATH,
     GENERAL_INFORMATION_CAVEAT,
     NUTRIENT_PAGES,
     UNDATED_SOURCES,
     Claim,
+    NutrientContentError,
     NutrientPage,
+    load_nutrient_content,
 )
 
 ALL_CLAIMS = [
@@ -60,3 +63,21 @@ def test_mk4_is_never_given_the_prescription_dose_as_a_supplement_dose():
     prescription = [text for text in texts if "45 mg" in text]
     assert prescription
     assert all("prescription" in text or "no effect" in text for text in prescription)
+
+
+def test_a_claim_citing_an_unknown_source_stops_the_load_with_its_place(tmp_path):
+    content = tmp_path / "pages.toml"
+    content.write_text(
+        CONTENT_PATH.read_text(encoding="utf-8").replace('source = "SCHURGERS_2007"', 'source = "SCHURGERS_2077"'),
+        encoding="utf-8",
+    )
+    with pytest.raises(NutrientContentError, match=r"page 'k2-mk7'.*'SCHURGERS_2077', not in \[sources\]"):
+        load_nutrient_content(content)
+
+
+def test_the_content_version_follows_the_file(tmp_path):
+    content = tmp_path / "pages.toml"
+    content.write_text(CONTENT_PATH.read_text(encoding="utf-8").replace("natto", "Natto"), encoding="utf-8")
+    edited = load_nutrient_content(content)
+    assert edited.version != load_nutrient_content().version
+    assert edited.pages.keys() == NUTRIENT_PAGES.keys()

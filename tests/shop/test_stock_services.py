@@ -1,4 +1,4 @@
-"""Stock allocation invariants: allocate / release / consume, all-or-nothing, never below zero."""
+"""Stock invariants: allocate / release / consume, all-or-nothing, never below zero; set on hand."""
 from __future__ import annotations
 
 import pytest
@@ -6,9 +6,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
+from shop.catalog_cache import catalog_version
 from shop.models import Stock
 from shop.services.order_errors import InsufficientStock
-from shop.services.stock import StockLine, merge_quantities, stock_allocate, stock_consume, stock_release
+from shop.services.stock import (
+    StockLine,
+    merge_quantities,
+    stock_allocate,
+    stock_consume,
+    stock_release,
+    stock_set_on_hand,
+)
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +158,26 @@ class StockSequenceTests(HypothesisTestCase):
             stock = stock_of(product)
             assert (stock.on_hand, stock.allocated) == (expected_on_hand, expected_allocated)
             assert 0 <= stock.available <= stock.on_hand
+
+
+def test_set_on_hand_sets_the_count_creates_missing_rows_and_never_touches_allocated():
+    held = ProductFactory(stock=10)
+    stock_allocate([StockLine(held.pk, 4)])
+    untouched = ProductFactory(stock=7)
+    new = ProductFactory()
+    Stock.objects.filter(product=new).delete()
+    version = catalog_version()
+
+    stock_set_on_hand({held.pk: 2, new.pk: 9})
+
+    assert (stock_of(held).on_hand, stock_of(held).allocated) == (2, 4)  # oversold: available 0
+    assert stock_of(held).available == 0
+    assert (stock_of(new).on_hand, stock_of(new).allocated) == (9, 0)
+    assert stock_of(untouched).on_hand == 7
+    assert catalog_version() != version
+
+
+def test_set_on_hand_with_nothing_to_set_writes_nothing():
+    version = catalog_version()
+    stock_set_on_hand({})
+    assert catalog_version() == version

@@ -5,14 +5,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shop.demo_catalog import load_demo_catalog
-from shop.demo_supplier import load_demo_supplier
+from shop.demo_catalog import demo_catalog_loaded, load_demo_catalog
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update the demo nutrients, products (with drawn label images), stock, food sources and the "
-        "demo supplier with its sample feed. Idempotent: existing stock and images are left alone."
+        "Create or update the demo nutrients, products (with drawn label images), stock, food sources and other "
+        "apps' demo data (the demo supplier with its sample feed). Idempotent: existing stock and images are left "
+        "alone."
     )
 
     def handle(self, *args, **options) -> None:
@@ -20,11 +20,8 @@ class Command(BaseCommand):
         summary = load_demo_catalog()
         for line in summary.lines():
             self.stdout.write(line)
-        supplier = load_demo_supplier()
-        self.stdout.write(
-            f"Demo supplier: {'created' if supplier.created else 'already there'}, "
-            f"{supplier.mappings_created} SKU mappings added."
-        )
+        for _receiver, line in demo_catalog_loaded.send(sender=self.__class__):
+            self.stdout.write(line)
         elapsed = time.monotonic() - started
         outcome = "Demo catalog loaded" if summary.changed_anything else "Demo catalog already up to date"
         self.stdout.write(self.style.SUCCESS(f"{outcome} in {elapsed:.2f} s."))

@@ -28,9 +28,11 @@ from kombu import Exchange, Queue
 from werkzeug import Response
 
 from config.celery import app
-from shop import tasks
-from shop.models import Stock, StockSyncRun
-from shop.services.stock_sync import stock_sync_enqueue, stock_sync_run_create
+from shop.models import Stock
+from stock_sync import tasks
+from stock_sync.models import StockSyncRun
+from stock_sync.services.runs import stock_sync_run_create
+from stock_sync.tasks import stock_sync_enqueue
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = [pytest.mark.broker, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug import Response
 
-from shop.feeds import (
+from stock_sync.feeds import (
     FeedUnavailable,
     FeedUnreadable,
     ParsedFeed,
@@ -17,7 +17,7 @@ from shop.feeds import (
     fetch_feed,
     parse_feed,
 )
-from shop.models import StockSyncRowError
+from stock_sync.models import StockSyncRowError
 
 Reason = StockSyncRowError.Reason
 

@@ -14,9 +14,13 @@ from django.db import connection
 from django.utils import timezone
 from werkzeug import Response
 
-from shop import tasks
-from shop.models import Stock, StockSyncRun
-from shop.services.stock_sync import stock_sync_enqueue, stock_sync_run_create, stock_sync_run_execute
+from config.celery import app
+from shop.models import Stock
+from stock_sync import tasks
+from stock_sync.models import StockSyncRun
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.services.suppliers import SCHEDULED_SYNC_TASK
+from stock_sync.tasks import stock_sync_enqueue
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 Status = StockSyncRun.Status
@@ -181,7 +185,7 @@ def test_prune_task(supplier, settings):
 
 def test_prune_task_is_on_the_beat_schedule(settings):
     entries = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "shop.tasks.prune_stock_sync_runs" in entries
+    assert "stock_sync.tasks.prune_stock_sync_runs" in entries
 
 
 @pytest.mark.postgres
@@ -236,3 +240,11 @@ def test_a_message_for_a_deleted_run_does_nothing(supplier):
     run = stock_sync_run_create(supplier=supplier, trigger="test")
     supplier.delete()
     assert tasks.sync_stock_run.apply(args=[run.pk]).result == "missing"
+
+
+def test_the_task_names_that_services_and_settings_hold_are_the_tasks_names(settings):
+    # Services name the scheduled task instead of importing it; the names must not drift apart.
+    assert tasks.sync_supplier_stock_scheduled.name == SCHEDULED_SYNC_TASK
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    stock_sync_tasks = {name for name in scheduled if name.startswith("stock_sync.")}
+    assert stock_sync_tasks and stock_sync_tasks <= app.tasks.keys()

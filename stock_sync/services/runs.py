@@ -15,8 +15,9 @@ How a run stays safe when Celery delivers its message twice or a worker dies mid
   constraint ``one_running_sync_per_supplier`` backs this up in the database.
 * A message for a finished run does nothing.
 
-A sync only ever sets ``on_hand``; ``allocated`` (units held by placed orders) is never touched,
-so sold units cannot become sellable again. Products in the feed without a Stock row get one.
+A sync changes stock only through the shop's ``stock_set_on_hand``: it sets on hand and never
+touches allocated (units held by placed orders), so sold units cannot become sellable again.
+Products in the feed without a Stock row get one.
 """
 from __future__ import annotations
 
@@ -27,13 +28,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from itertools import islice
 from typing import IO
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+
+from shop.models import Stock, available_units
+from shop.services.stock import stock_set_on_hand
 
 from ..feed_urls import join_feed_url
 from ..feeds import (
@@ -48,8 +51,7 @@ from ..feeds import (
     fetch_feed,
     parse_feed,
 )
-from ..models import Stock, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, available_units
-from .catalog_version import catalog_version_bump
+from ..models import StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 
 logger = logging.getLogger(__name__)
 
@@ -93,17 +95,8 @@ class ApplyResult:
 
 
 def stock_sync_run_create(*, supplier: Supplier, trigger: str) -> StockSyncRun:
+    """A queued run; ``stock_sync.tasks.stock_sync_enqueue`` also sends it to a worker."""
     return StockSyncRun.objects.create(supplier=supplier, trigger=trigger, status=Status.QUEUED)
-
-
-def stock_sync_enqueue(*, supplier: Supplier, trigger: str) -> StockSyncRun:
-    """Record a queued run and send its task once the surrounding transaction commits
-    (a worker must never look for a run row that is not committed yet)."""
-    from ..tasks import sync_stock_run  # the task module imports this one
-
-    run = stock_sync_run_create(supplier=supplier, trigger=trigger)
-    sync_stock_run.delay_on_commit(run.pk)
-    return run
 
 
 # --- Running ------------------------------------------------------------------------------------
@@ -224,7 +217,7 @@ def _run(run: StockSyncRun, *, retry_allowed: bool, feed_path: str | None) -> No
 
 
 def _parse(fetched: FetchedFeed, supplier: Supplier) -> ParsedFeed:
-    """The feed's rows, only those of the supplier's mapped SKUs kept (see shop/feeds.py)."""
+    """The feed's rows, only those of the supplier's mapped SKUs kept (see stock_sync/feeds.py)."""
     known_skus = set(SupplierProduct.objects.filter(supplier=supplier).values_list("supplier_sku", flat=True))
     try:
         return parse_feed(fetched.file, supplier.feed_format, known_skus=known_skus)
@@ -362,25 +355,22 @@ def _current_stock(supplier: Supplier) -> tuple[dict[int, CurrentStock], dict[st
 
 
 def apply_stock_levels(levels: dict[int, FeedRow], current: dict[int, CurrentStock]) -> ApplyResult:
-    """Set on_hand for each product id to its row's quantity; only rows that differ are written.
+    """Set on hand for each product id to its row's quantity through the shop's stock service; only
+    rows that differ are written. Says what changed: counts, newly low products, oversold ones.
 
     Must run inside the run's transaction: a failure anywhere leaves every Stock row as it was.
     """
     threshold = settings.SHOP_LOW_STOCK_THRESHOLD
-    missing: list[Stock] = []
     changed: dict[int, int] = {}
     unchanged = 0
     newly_low: list[int] = []
     oversold = 0
     for product_id, row in levels.items():
         before = current[product_id]
-        if before.on_hand is None:
-            missing.append(Stock(product_id=product_id, on_hand=row.quantity))
-        elif before.on_hand == row.quantity:
+        if before.on_hand == row.quantity:
             unchanged += 1
             continue
-        else:
-            changed[product_id] = row.quantity
+        changed[product_id] = row.quantity
         available_before = max((before.on_hand or 0) - before.allocated, 0)
         available_after = max(row.quantity - before.allocated, 0)
         # A product without a Stock row had nothing available, so it was low already.
@@ -388,55 +378,13 @@ def apply_stock_levels(levels: dict[int, FeedRow], current: dict[int, CurrentSto
             newly_low.append(product_id)
         if row.quantity < before.allocated:
             oversold += 1
-    if missing or changed:
-        catalog_version_bump()
-    Stock.objects.bulk_create(missing, batch_size=_BATCH)
-    write_on_hand(changed)
+    stock_set_on_hand(changed)
     return ApplyResult(
-        updated=len(missing) + len(changed),
+        updated=len(changed),
         unchanged=unchanged,
         newly_low=_low_stock_items(newly_low),
         oversold=oversold,
     )
-
-
-def write_on_hand(changed: dict[int, int]) -> None:
-    """Write new on_hand figures for existing Stock rows."""
-    if not changed:
-        return
-    if connection.vendor == "postgresql":
-        _write_on_hand_postgres(changed)
-    else:
-        _write_on_hand_generic(changed)
-
-
-def _write_on_hand_postgres(changed: dict[int, int]) -> None:
-    # COPY into a temporary table and one UPDATE … FROM: far fewer round trips and much less SQL
-    # to parse than batched CASE updates, which matters for 100,000-row feeds.
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS stock_sync_levels "
-            "(product_id bigint PRIMARY KEY, on_hand integer NOT NULL) ON COMMIT DELETE ROWS"
-        )
-        cursor.execute("TRUNCATE stock_sync_levels")
-        with cursor.copy("COPY stock_sync_levels (product_id, on_hand) FROM STDIN") as copy:
-            # COPY's text format, a batch of rows per write: ids and counts are plain integers.
-            items = iter(changed.items())
-            while batch := list(islice(items, _BATCH)):
-                copy.write("".join(f"{product_id}\t{on_hand}\n" for product_id, on_hand in batch))
-        cursor.execute(
-            f"UPDATE {Stock._meta.db_table} AS stock SET"  # noqa: S608 - a table name from the model, no input
-            " on_hand = levels.on_hand, updated_at = %s "
-            "FROM stock_sync_levels AS levels WHERE stock.product_id = levels.product_id",
-            [now],
-        )
-
-
-def _write_on_hand_generic(changed: dict[int, int]) -> None:
-    now = timezone.now()
-    rows = [Stock(product_id=product_id, on_hand=on_hand, updated_at=now) for product_id, on_hand in changed.items()]
-    Stock.objects.bulk_update(rows, ["on_hand", "updated_at"], batch_size=500)
 
 
 def _low_stock_items(product_ids: list[int]) -> list[LowStockItem]:

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection
 
-from shop.services import stock_sync
-from shop.services.stock_sync import SupplierSyncLock
+from stock_sync.services import runs
+from stock_sync.services.runs import SupplierSyncLock
 
 
 @contextmanager
@@ -47,7 +47,7 @@ def live_sync_of(monkeypatch) -> Callable:
     """``with live_sync_of(supplier): …`` runs the block while a worker holds the supplier's sync
     (``dies_after=…``: until that worker dies). A delivery of a run marked running waits a short
     grace for a dead worker's lock to be freed; a second is plenty for these tests."""
-    monkeypatch.setattr(stock_sync, "TAKEOVER_GRACE_SECONDS", 1.0)
+    monkeypatch.setattr(runs, "TAKEOVER_GRACE_SECONDS", 1.0)
 
     def holding(supplier, *, dies_after: float | None = None):
         return _lock_held_elsewhere(supplier.pk, dies_after)

@@ -15,10 +15,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from shop import feed_http
-from shop.feeds import FeedUnavailable, FeedUnreadable, fetch_feed
-from shop.models import StockSyncRun
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+from stock_sync import feed_http
+from stock_sync.feeds import FeedUnavailable, FeedUnreadable, fetch_feed
+from stock_sync.models import StockSyncRun
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 REAL_GETADDRINFO = socket.getaddrinfo

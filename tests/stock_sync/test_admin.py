@@ -10,10 +10,11 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from shop import tasks
-from shop.demo_supplier import DEMO_FEED_PATH, DEMO_SUPPLIER_SLUG, load_demo_supplier
-from shop.models import Product, Stock, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
-from shop.services.suppliers import SCHEDULED_SYNC_TASK, supplier_delete, supplier_save
+from shop.models import Product, Stock
+from stock_sync import tasks
+from stock_sync.demo_supplier import DEMO_FEED_PATH, DEMO_SUPPLIER_SLUG, load_demo_supplier
+from stock_sync.models import StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
+from stock_sync.services.suppliers import SCHEDULED_SYNC_TASK, supplier_delete, supplier_save
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +57,7 @@ def test_sync_now_queues_runs_and_sends_after_commit(admin_client, sent, django_
     first, second = SupplierFactory(name="Acme"), SupplierFactory(name="Borealis")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = admin_client.post(
-            reverse("admin:shop_supplier_changelist"),
+            reverse("admin:stock_sync_supplier_changelist"),
             {"action": "sync_now", "_selected_action": [first.pk, second.pk]},
             follow=True,
         )
@@ -73,7 +74,7 @@ def test_sync_now_sends_nothing_before_commit(admin_client, sent, django_capture
     supplier = SupplierFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         admin_client.post(
-            reverse("admin:shop_supplier_changelist"), {"action": "sync_now", "_selected_action": [supplier.pk]}
+            reverse("admin:stock_sync_supplier_changelist"), {"action": "sync_now", "_selected_action": [supplier.pk]}
         )
     assert len(callbacks) == 1
     assert sent == []
@@ -84,8 +85,8 @@ def test_sync_now_sends_nothing_before_commit(admin_client, sent, django_capture
 
 def test_token_is_never_shown_in_list_or_change_page(admin_client):
     supplier = SupplierFactory(name="Acme", auth_token=TOKEN)
-    changelist = admin_client.get(reverse("admin:shop_supplier_changelist"))
-    change = admin_client.get(reverse("admin:shop_supplier_change", args=[supplier.pk]))
+    changelist = admin_client.get(reverse("admin:stock_sync_supplier_changelist"))
+    change = admin_client.get(reverse("admin:stock_sync_supplier_change", args=[supplier.pk]))
     assert changelist.status_code == change.status_code == 200
     assert TOKEN not in changelist.content.decode()
     page = change.content.decode()
@@ -98,7 +99,7 @@ def test_saving_with_a_blank_token_keeps_the_old_one(admin_client):
     # The same feed host as the form posts: a token is only kept for the host it was given for.
     supplier = SupplierFactory(name="Acme", slug="acme", auth_token=TOKEN, feed_url=FORM_FEED_URL)
     response = admin_client.post(
-        reverse("admin:shop_supplier_change", args=[supplier.pk]), supplier_form_data(name="Acme Ltd")
+        reverse("admin:stock_sync_supplier_change", args=[supplier.pk]), supplier_form_data(name="Acme Ltd")
     )
     assert response.status_code == 302
     supplier.refresh_from_db()
@@ -108,7 +109,7 @@ def test_saving_with_a_blank_token_keeps_the_old_one(admin_client):
 
 def test_a_new_token_replaces_and_clearing_removes_it(admin_client):
     supplier = SupplierFactory(slug="acme", auth_token=TOKEN)
-    url = reverse("admin:shop_supplier_change", args=[supplier.pk])
+    url = reverse("admin:stock_sync_supplier_change", args=[supplier.pk])
     admin_client.post(url, supplier_form_data(auth_token="fresh-token"))
     supplier.refresh_from_db()
     assert supplier.auth_token == "fresh-token"
@@ -120,9 +121,9 @@ def test_a_new_token_replaces_and_clearing_removes_it(admin_client):
 def test_the_token_stays_out_of_the_admin_history(admin_client):
     supplier = SupplierFactory(slug="acme")
     admin_client.post(
-        reverse("admin:shop_supplier_change", args=[supplier.pk]), supplier_form_data(auth_token=TOKEN)
+        reverse("admin:stock_sync_supplier_change", args=[supplier.pk]), supplier_form_data(auth_token=TOKEN)
     )
-    history = admin_client.get(reverse("admin:shop_supplier_history", args=[supplier.pk]))
+    history = admin_client.get(reverse("admin:stock_sync_supplier_history", args=[supplier.pk]))
     assert history.status_code == 200
     assert TOKEN not in history.content.decode()
 
@@ -136,7 +137,7 @@ def test_the_token_stays_out_of_the_admin_history(admin_client):
 )
 def test_feed_url_must_be_http_unless_local_files_are_allowed(admin_client, settings, allow_local, url, error):
     settings.STOCK_SYNC_ALLOW_LOCAL_FILES = allow_local
-    response = admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data(feed_url=url))
+    response = admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data(feed_url=url))
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not Supplier.objects.exists()
@@ -144,7 +145,9 @@ def test_feed_url_must_be_http_unless_local_files_are_allowed(admin_client, sett
 
 def test_local_feed_path_is_accepted_in_development(admin_client, settings):
     settings.STOCK_SYNC_ALLOW_LOCAL_FILES = True
-    response = admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data(feed_url="/srv/feed.csv"))
+    response = admin_client.post(
+        reverse("admin:stock_sync_supplier_add"), supplier_form_data(feed_url="/srv/feed.csv")
+    )
     assert response.status_code == 302
     assert Supplier.objects.get().feed_url == "/srv/feed.csv"
 
@@ -155,7 +158,7 @@ def test_supplier_list_shows_the_last_run_without_a_query_per_row(admin_client, 
         StockSyncRun.objects.create(supplier=supplier, status=Status.FAILED)
         StockSyncRun.objects.create(supplier=supplier, status=Status.SUCCEEDED)
     with django_assert_max_num_queries(12):
-        response = admin_client.get(reverse("admin:shop_supplier_changelist"))
+        response = admin_client.get(reverse("admin:stock_sync_supplier_changelist"))
     latest = StockSyncRun.objects.filter(supplier__name="Acme").order_by("-pk").first()
     assert f"#{latest.pk} Succeeded" in response.content.decode()
 
@@ -165,7 +168,7 @@ def test_supplier_list_shows_the_last_run_without_a_query_per_row(admin_client, 
 
 def test_adding_a_supplier_in_the_admin_creates_its_periodic_task(admin_client):
     response = admin_client.post(
-        reverse("admin:shop_supplier_add"), supplier_form_data(sync_interval_minutes="20", auth_token=TOKEN)
+        reverse("admin:stock_sync_supplier_add"), supplier_form_data(sync_interval_minutes="20", auth_token=TOKEN)
     )
     assert response.status_code == 302
     supplier = Supplier.objects.get(slug="acme")
@@ -179,12 +182,12 @@ def test_adding_a_supplier_in_the_admin_creates_its_periodic_task(admin_client):
 
 
 def test_updating_and_disabling_keeps_the_task_in_step(admin_client):
-    admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
+    admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data())
     supplier = Supplier.objects.get(slug="acme")
     task_pk = supplier.periodic_task_id
     data = supplier_form_data(sync_interval_minutes="60")
     del data["is_enabled"]
-    admin_client.post(reverse("admin:shop_supplier_change", args=[supplier.pk]), data)
+    admin_client.post(reverse("admin:stock_sync_supplier_change", args=[supplier.pk]), data)
     task = PeriodicTask.objects.get(pk=task_pk)
     assert PeriodicTask.objects.filter(task=SCHEDULED_SYNC_TASK).count() == 1
     assert task.interval.every == 60
@@ -193,9 +196,9 @@ def test_updating_and_disabling_keeps_the_task_in_step(admin_client):
 
 
 def test_deleting_in_the_admin_deletes_the_task(admin_client):
-    admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
+    admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data())
     supplier = Supplier.objects.get(slug="acme")
-    response = admin_client.post(reverse("admin:shop_supplier_delete", args=[supplier.pk]), {"post": "yes"})
+    response = admin_client.post(reverse("admin:stock_sync_supplier_delete", args=[supplier.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert not Supplier.objects.exists()
     assert not PeriodicTask.objects.filter(task=SCHEDULED_SYNC_TASK).exists()
@@ -205,7 +208,7 @@ def test_bulk_delete_deletes_every_task(admin_client):
     for slug in ("one", "two"):
         supplier_save(supplier=Supplier(name=slug, slug=slug, feed_url="/tmp/feed.csv"))
     admin_client.post(
-        reverse("admin:shop_supplier_changelist"),
+        reverse("admin:stock_sync_supplier_changelist"),
         {"action": "delete_selected", "_selected_action": list(Supplier.objects.values_list("pk", flat=True)),
          "post": "yes"},
     )
@@ -235,15 +238,15 @@ def test_run_history_shows_counts_and_row_errors_read_only(admin_client):
         message="3 rows: 1 updated, 1 unchanged, 1 rejected.",
     )
     StockSyncRowError.objects.create(run=run, line=4, sku="GHOST-9", reason="unknown_sku", detail="No product")
-    listing = admin_client.get(reverse("admin:shop_stocksyncrun_changelist"))
+    listing = admin_client.get(reverse("admin:stock_sync_stocksyncrun_changelist"))
     assert listing.status_code == 200
     assert "Partial" in listing.content.decode()
-    page = admin_client.get(reverse("admin:shop_stocksyncrun_change", args=[run.pk]))
+    page = admin_client.get(reverse("admin:stock_sync_stocksyncrun_change", args=[run.pk]))
     text = page.content.decode()
     assert page.status_code == 200
     assert "GHOST-9" in text and "Unknown SKU" in text
     assert 'name="_save"' not in text
-    assert admin_client.get(reverse("admin:shop_stocksyncrun_add")).status_code == 403
+    assert admin_client.get(reverse("admin:stock_sync_stocksyncrun_add")).status_code == 403
 
 
 def test_low_stock_view_lists_low_and_flags_oversold(admin_client, settings):
@@ -254,14 +257,14 @@ def test_low_stock_view_lists_low_and_flags_oversold(admin_client, settings):
     Stock.objects.filter(product=oversold).update(allocated=6)
     no_stock = ProductFactory(name="Never Stocked")
     Stock.objects.filter(product=no_stock).delete()
-    url = reverse("admin:shop_lowstockproduct_changelist")
+    url = reverse("admin:stock_sync_lowstockproduct_changelist")
     text = admin_client.get(url).content.decode()
     assert "Nearly Gone" in text and "Oversold One" in text and "Never Stocked" in text
     assert "Plenty" not in text
     only_oversold = admin_client.get(url, {"oversold": "yes"}).content.decode()
     assert "Oversold One" in only_oversold
     assert "Nearly Gone" not in only_oversold
-    detail = admin_client.get(reverse("admin:shop_lowstockproduct_change", args=[oversold.pk]))
+    detail = admin_client.get(reverse("admin:stock_sync_lowstockproduct_change", args=[oversold.pk]))
     assert detail.status_code == 200
     assert "Oversold One" in detail.content.decode()
 

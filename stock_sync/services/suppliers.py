@@ -15,10 +15,13 @@ from collections.abc import Iterable
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from ..feed_urls import feed_origin, split_feed_url
-from ..models import Product, Supplier, SupplierProduct
+from shop.models import Product
 
-SCHEDULED_SYNC_TASK = "shop.tasks.sync_supplier_stock_scheduled"
+from ..feed_urls import feed_origin, split_feed_url
+from ..models import Supplier, SupplierProduct
+
+# The task's name, not the task: services never import the task module (it imports them).
+SCHEDULED_SYNC_TASK = "stock_sync.tasks.sync_supplier_stock_scheduled"
 
 
 def supplier_save(

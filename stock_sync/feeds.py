@@ -1,6 +1,6 @@
 """Supplier stock feeds: fetch them, parse CSV or JSON, and check every row, in bounded memory.
 
-Nothing here touches the database. The sync service (shop/services/stock_sync.py) fetches a feed
+Nothing here touches the database. The sync service (stock_sync/services/runs.py) fetches a feed
 into a temporary file, parses it row by row against the supplier's SKU map, and applies what is
 valid. Memory stays bounded by the supplier's mapped SKUs and ``MAX_ROW_ERRORS_STORED``, not by the
 size of the feed: a 50 MB feed is never held whole, as bytes, text or rows.

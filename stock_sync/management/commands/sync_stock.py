@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shop.models import StockSyncRun, Supplier
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute, summarize_run
+from stock_sync.models import StockSyncRun, Supplier
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute, summarize_run
 
 
 class Command(BaseCommand):

@@ -9,9 +9,10 @@ from django.core import mail
 from django.utils import timezone
 from werkzeug import Response
 
-from shop.models import Stock, StockSyncRowError, StockSyncRun
-from shop.services import stock_sync
-from shop.services.stock_sync import (
+from shop.models import Stock
+from stock_sync.models import StockSyncRowError, StockSyncRun
+from stock_sync.services import runs
+from stock_sync.services.runs import (
     stock_sync_run_create,
     stock_sync_run_execute,
     stock_sync_runs_prune,
@@ -168,7 +169,7 @@ def test_an_unreadable_feed_fails_the_run_and_changes_no_stock(supplier, product
 
 def test_an_exception_while_applying_rolls_everything_back(supplier, products, monkeypatch):
     write_feed(supplier, "sku,quantity\nSUP-A,1\nSUP-B,2\nSUP-C,3\n")
-    real_write = stock_sync.write_on_hand
+    real_write = runs.stock_set_on_hand
 
     def write_then_fail(changed):
         # Some rows are written before the failure; none of them may survive it.
@@ -176,7 +177,7 @@ def test_an_exception_while_applying_rolls_everything_back(supplier, products, m
         assert Stock.objects.get(product__sku="A").on_hand == 1
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(stock_sync, "write_on_hand", write_then_fail)
+    monkeypatch.setattr(runs, "stock_set_on_hand", write_then_fail)
     with pytest.raises(RuntimeError):
         run_sync(supplier)
     run = StockSyncRun.objects.get()
@@ -219,7 +220,7 @@ def test_http_500_without_retries_fails(httpserver, http_supplier):
 def test_http_500_with_retry_allowed_requeues_the_run(httpserver, http_supplier):
     httpserver.expect_request("/feed.csv").respond_with_data("boom", status=503)
     run = stock_sync_run_create(supplier=http_supplier, trigger="test")
-    with pytest.raises(stock_sync.FeedUnavailable):
+    with pytest.raises(runs.FeedUnavailable):
         stock_sync_run_execute(run_id=run.pk, retry_allowed=True)
     run.refresh_from_db()
     assert run.status == Status.QUEUED
@@ -423,7 +424,7 @@ def test_a_mail_failure_does_not_fail_an_applied_run(
     def broken_mail(**kwargs):
         raise ConnectionRefusedError("no mail server")
 
-    monkeypatch.setattr(stock_sync, "send_mail", broken_mail)
+    monkeypatch.setattr(runs, "send_mail", broken_mail)
     write_feed(supplier, "sku,quantity\nSUP-A,1\n")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run = run_sync(supplier)

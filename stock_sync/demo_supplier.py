@@ -1,14 +1,17 @@
-"""The demo supplier: ``demo-supplier``, whose feed is a sample CSV shipped in shop/demo_data/.
+"""The demo supplier: ``demo-supplier``, whose feed is a sample CSV shipped in stock_sync/demo_data/.
 
-Its SKUs are the products' own SKUs. ``load_demo_supplier()`` is idempotent; the demo catalog loader
-calls it after creating the products.
+Its SKUs are the products' own SKUs. ``load_demo_supplier()`` is idempotent; ``manage.py
+load_demo_catalog`` has it run after creating the products (through the shop's
+``demo_catalog_loaded`` signal, connected in apps.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import Product, Supplier
+from shop.models import Product
+
+from .models import Supplier
 from .services.suppliers import supplier_map_own_skus, supplier_save
 
 DEMO_SUPPLIER_SLUG = "demo-supplier"
@@ -37,3 +40,12 @@ def load_demo_supplier() -> DemoSupplierSummary:
     supplier_save(supplier=supplier)
     mapped = supplier_map_own_skus(supplier=supplier, products=Product.objects.only("pk", "sku"))
     return DemoSupplierSummary(created=created, mappings_created=mapped)
+
+
+def load_demo_supplier_with_the_catalog(**kwargs) -> str:
+    """Receives ``shop.demo_catalog.demo_catalog_loaded``; returns the line the command prints."""
+    summary = load_demo_supplier()
+    return (
+        f"Demo supplier: {'created' if summary.created else 'already there'}, "
+        f"{summary.mappings_created} SKU mappings added."
+    )

@@ -11,11 +11,11 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from shop import tasks
-from shop.feed_urls import feed_origin, join_feed_url, redact_url, split_feed_url
-from shop.models import StockSyncRun, Supplier
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
-from shop.services.suppliers import supplier_save
+from stock_sync import tasks
+from stock_sync.feed_urls import feed_origin, join_feed_url, redact_url, split_feed_url
+from stock_sync.models import StockSyncRun, Supplier
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
+from stock_sync.services.suppliers import supplier_save
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 PASSWORD = "pa55-w0rd-7781"
@@ -136,7 +136,7 @@ def test_the_stored_url_credentials_can_be_cleared(db):
 
 def test_migration_splits_credentials_already_stored_in_urls(db):
     supplier = SupplierFactory(feed_url=URL_WITH_CREDENTIALS)  # written directly, as before the fix
-    migration = __import__("shop.migrations.0005_supplier_feed_url_credentials", fromlist=["x"])
+    migration = __import__("stock_sync.migrations.0002_supplier_feed_url_credentials", fromlist=["x"])
     migration.split_stored_feed_urls(apps, None)
     supplier.refresh_from_db()
     assert supplier.feed_url == "https://feeds.example.com/acme.csv?format=csv"
@@ -166,12 +166,12 @@ def supplier_form_data(**overrides) -> dict:
 
 
 def test_admin_never_shows_url_credentials_and_says_they_are_set(admin_client):
-    response = admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
+    response = admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data())
     assert response.status_code == 302
     supplier = Supplier.objects.get(slug="acme")
-    change = admin_client.get(reverse("admin:shop_supplier_change", args=[supplier.pk])).content.decode()
-    changelist = admin_client.get(reverse("admin:shop_supplier_changelist")).content.decode()
-    history = admin_client.get(reverse("admin:shop_supplier_history", args=[supplier.pk])).content.decode()
+    change = admin_client.get(reverse("admin:stock_sync_supplier_change", args=[supplier.pk])).content.decode()
+    changelist = admin_client.get(reverse("admin:stock_sync_supplier_changelist")).content.decode()
+    history = admin_client.get(reverse("admin:stock_sync_supplier_history", args=[supplier.pk])).content.decode()
     for page in (change, changelist, history):
         assert_no_secret(page)
     assert "https://feeds.example.com/acme.csv?format=csv" in change
@@ -180,16 +180,16 @@ def test_admin_never_shows_url_credentials_and_says_they_are_set(admin_client):
 
 @pytest.mark.parametrize("url", ["http://[::1/feed.csv", "https://feeds.example.com:99999/a.csv"])
 def test_admin_refuses_a_feed_url_that_does_not_parse(admin_client, url):
-    response = admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data(feed_url=url))
+    response = admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data(feed_url=url))
     assert response.status_code == 200
     assert "This is not a valid URL" in response.content.decode()
     assert not Supplier.objects.exists()
 
 
 def test_admin_clears_url_credentials_and_says_so(admin_client):
-    admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
+    admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data())
     supplier = Supplier.objects.get(slug="acme")
-    url = reverse("admin:shop_supplier_change", args=[supplier.pk])
+    url = reverse("admin:stock_sync_supplier_change", args=[supplier.pk])
     data = supplier_form_data(
         feed_url="https://feeds.example.com/acme.csv", auth_token="", clear_feed_url_credentials="on"
     )
@@ -200,10 +200,10 @@ def test_admin_clears_url_credentials_and_says_so(admin_client):
 
 
 def test_admin_re_pointing_the_host_drops_the_stored_token(admin_client):
-    admin_client.post(reverse("admin:shop_supplier_add"), supplier_form_data())
+    admin_client.post(reverse("admin:stock_sync_supplier_add"), supplier_form_data())
     supplier = Supplier.objects.get(slug="acme")
     data = supplier_form_data(feed_url="https://collector.attacker.example/x.csv", auth_token="")
-    assert admin_client.post(reverse("admin:shop_supplier_change", args=[supplier.pk]), data).status_code == 302
+    assert admin_client.post(reverse("admin:stock_sync_supplier_change", args=[supplier.pk]), data).status_code == 302
     supplier.refresh_from_db()
     assert (supplier.auth_token, supplier.feed_url_userinfo, supplier.feed_url_secret_query) == ("", "", "")
 
@@ -257,7 +257,9 @@ def test_the_fetch_sends_the_stored_url_credentials(db, httpserver, settings):
 def supplier_editor(client, db):
     user = get_user_model().objects.create_user("editor", "editor@example.com", "editor-pass-123", is_staff=True)
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="shop", codename__in=["view_supplier", "change_supplier"])
+        *Permission.objects.filter(
+            content_type__app_label="stock_sync", codename__in=["view_supplier", "change_supplier"]
+        )
     )
     client.force_login(user)
     return user
@@ -272,7 +274,7 @@ def sent(monkeypatch) -> list[tuple]:
 
 def post_sync_now(client, supplier):
     return client.post(
-        reverse("admin:shop_supplier_changelist"), {"action": "sync_now", "_selected_action": [supplier.pk]}
+        reverse("admin:stock_sync_supplier_changelist"), {"action": "sync_now", "_selected_action": [supplier.pk]}
     )
 
 
@@ -280,7 +282,7 @@ def test_sync_now_needs_the_run_stock_sync_permission(
     client, supplier_editor, sent, django_capture_on_commit_callbacks
 ):
     supplier = SupplierFactory(slug="acme")
-    changelist = client.get(reverse("admin:shop_supplier_changelist"))
+    changelist = client.get(reverse("admin:stock_sync_supplier_changelist"))
     assert changelist.status_code == 200
     assert "sync_now" not in changelist.content.decode()
     with django_capture_on_commit_callbacks(execute=True):

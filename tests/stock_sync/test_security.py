@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from pytest_httpserver import HTTPServer
 
-from shop.models import Stock, StockSyncRun
-from shop.services.stock_sync import stock_sync_run_create, stock_sync_run_execute
+from shop.models import Stock
+from stock_sync.models import StockSyncRun
+from stock_sync.services.runs import stock_sync_run_create, stock_sync_run_execute
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 Status = StockSyncRun.Status

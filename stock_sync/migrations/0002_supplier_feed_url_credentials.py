@@ -1,11 +1,13 @@
+# Credentials written into a supplier's feed URL move to write-only fields.
+
 from django.db import migrations, models
 
 
 def split_stored_feed_urls(apps, schema_editor):
     """Move credentials already written into feed URLs to the write-only fields."""
-    from shop.feed_urls import split_feed_url
+    from stock_sync.feed_urls import split_feed_url
 
-    Supplier = apps.get_model("shop", "Supplier")
+    Supplier = apps.get_model("stock_sync", "Supplier")
     for supplier in Supplier.objects.all():
         split = split_feed_url(supplier.feed_url)
         if split.userinfo or split.secret_query:
@@ -18,7 +20,7 @@ def split_stored_feed_urls(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("shop", "0004_supplier_run_stock_sync_permission"),
+        ("stock_sync", "0001_initial"),
     ]
 
     operations = [

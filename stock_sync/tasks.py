@@ -1,4 +1,6 @@
-"""Celery tasks for stock sync. They stay thin: the work is in shop/services/stock_sync.py.
+"""Celery tasks for stock sync, and queueing a run for them. They stay thin: the work is in
+stock_sync/services/runs.py. Services never import this module: whoever queues a run (the admin,
+the API, the scheduled task) calls ``stock_sync_enqueue`` here.
 
 Every task is safe to run twice with the same arguments (settings turn on acks_late and
 reject_on_worker_lost, so a message can be delivered again after a worker dies).
@@ -12,7 +14,7 @@ from celery.utils.time import get_exponential_backoff_interval
 
 from .feeds import FeedUnavailable
 from .models import StockSyncRun, Supplier
-from .services.stock_sync import stock_sync_enqueue, stock_sync_run_execute, stock_sync_runs_prune, summarize_run
+from .services.runs import stock_sync_run_create, stock_sync_run_execute, stock_sync_runs_prune, summarize_run
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,14 @@ def sync_stock_run(self, run_id: int) -> str:
         raise self.retry(exc=exc, countdown=countdown) from exc
     logger.info(summarize_run(run))
     return run.status
+
+
+def stock_sync_enqueue(*, supplier: Supplier, trigger: str) -> StockSyncRun:
+    """Record a queued run and send its task once the surrounding transaction commits
+    (a worker must never look for a run row that is not committed yet)."""
+    run = stock_sync_run_create(supplier=supplier, trigger=trigger)
+    sync_stock_run.delay_on_commit(run.pk)
+    return run
 
 
 @shared_task

@@ -1,7 +1,4 @@
-"""Admin for stock sync: suppliers (with SKU mappings and "Sync now"), run history, low stock.
-
-Imported at the end of shop/admin.py.
-"""
+"""Admin for stock sync: suppliers (with SKU mappings and "Sync now"), run history, low stock."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -13,11 +10,13 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 
+from shop.models import oversold_q
+
 from .feed_urls import is_valid_feed_url, secret_parameter_names
 from .feeds import is_local_path
-from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct, oversold_q
-from .services.stock_sync import stock_sync_enqueue
+from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 from .services.suppliers import supplier_delete, supplier_save
+from .tasks import stock_sync_enqueue
 
 
 class SupplierAdminForm(forms.ModelForm):
@@ -154,7 +153,7 @@ class SupplierAdmin(admin.ModelAdmin):
     def has_run_stock_sync_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm(f"{Supplier._meta.app_label}.run_stock_sync")
 
-    # Only users with shop.run_stock_sync see or can post the action; editing suppliers is not enough.
+    # Only users with stock_sync.run_stock_sync see or can post the action; editing suppliers is not enough.
     @admin.action(description="Sync now", permissions=["run_stock_sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
         with transaction.atomic():
