@@ -74,8 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
-    # Before anything could read a request body: an API body over API_MAX_BODY_BYTES is refused unread.
-    "config.api.ApiBodyLimitMiddleware",
+    # Before anything could read a request body: a body over its part of the site's ceiling is refused unread.
+    "config.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
     "shop.middleware.SharedPageCacheMiddleware",
