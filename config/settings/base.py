@@ -303,14 +303,16 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # allauth's own limits, counted in the default cache per client address (config.clients.client_address,
 # through AccountAdapter.get_client_ip). Failed logins per account are axes' job.
 ACCOUNT_RATE_LIMITS = {
-    "login": os.environ.get("ACCOUNT_RATE_LIMIT_LOGIN", "30/m/ip"),
+    "login": "30/m/ip",
     "signup": os.environ.get("ACCOUNT_RATE_LIMIT_SIGNUP", "20/m/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": os.environ.get("ACCOUNT_RATE_LIMIT_RESET", "20/m/ip,5/m/key"),
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per client only: a per-account limit would let anyone lock a customer out from anywhere.
+    # Repeated failures on one account from one client are axes' lockout, as for the admin.
+    "login_failed": os.environ.get("ACCOUNT_RATE_LIMIT_LOGIN_FAILED", "10/m/ip"),
 }
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:overview"
