@@ -16,3 +16,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if not address:
             raise PermissionDenied("Unable to determine the client address")
         return address
+
+
+def user_display(user) -> str:
+    """How allauth's pages and messages name a customer: by their email, never the username it
+    generated for them."""
+    return user.email

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from shop.forms import SHIPPING_COUNTRIES
 from shop.payments import get_payment_provider
 
 from .forms import AccountDeleteForm, AddressForm, EmailPreferencesForm
@@ -53,7 +54,12 @@ def order_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(
         request,
         "accounts/order_detail.html",
-        {"order": order, "lines": list(order.lines.all()), "provider": get_payment_provider()},
+        {
+            "order": order,
+            "lines": list(order.lines.all()),
+            "country_name": dict(SHIPPING_COUNTRIES).get(order.country, order.country),
+            "provider": get_payment_provider(),
+        },
     )
 
 

@@ -66,12 +66,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    # Before allauth: its templates (accounts/templates/allauth/) override allauth's own.
+    "accounts",
     "allauth",
     "allauth.account",
     "shop",
     "stock_sync",
     "advisor",
-    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -300,6 +301,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "VitaShop: "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
 # allauth's own limits, counted in the default cache per client address (config.clients.client_address,
 # through AccountAdapter.get_client_ip). Failed logins per account are axes' job.
 ACCOUNT_RATE_LIMITS = {

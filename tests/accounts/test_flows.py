@@ -160,3 +160,15 @@ def test_verifying_attaches_that_addresses_guest_orders_only(client):
     assert mine.customer == get_user_model().objects.get(email="guest@example.com")
     assert someone_elses.customer is None
     assert mine.number in client.get(reverse("accounts:overview")).content.decode()
+
+
+def test_pages_and_messages_name_the_customer_by_email_never_by_the_generated_username(client):
+    customer = CustomerFactory(email="named@example.com", username="generated-name")
+
+    response = client.post(
+        reverse("account_login"), {"login": "named@example.com", "password": CUSTOMER_PASSWORD}, follow=True
+    )
+
+    html = response.content.decode()
+    assert customer.username not in html
+    assert "named@example.com" in html

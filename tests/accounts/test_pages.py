@@ -58,7 +58,7 @@ def test_header_links_to_log_in_or_my_account(client, customer):
     assert reverse("account_login") in client.get(reverse("shop:home")).content.decode()
     client.force_login(customer)
     html = client.get(reverse("shop:home")).content.decode()
-    assert f'href="{reverse("accounts:overview")}">My account' in html
+    assert f'href="{reverse("accounts:overview")}"><span class="wide-only">My </span>account</a>' in html
 
 
 def test_checkout_fills_in_the_saved_address_and_keeps_the_new_one(customer_client, customer):
