@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from shop.models import oversold_q
 
+from .feed_urls import is_valid_feed_url, secret_parameter_names
 from .feeds import is_local_path
 from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 from .services.suppliers import supplier_delete, supplier_save
@@ -19,7 +20,8 @@ from .tasks import stock_sync_enqueue
 
 
 class SupplierAdminForm(forms.ModelForm):
-    # The token is write-only: never rendered back into the page, and a blank field keeps it.
+    # Secrets are write-only: never rendered back into the page. supplier_save stores them and drops
+    # stored ones when the feed is re-pointed at another host.
     auth_token = forms.CharField(
         label="Auth token",
         required=False,
@@ -28,6 +30,7 @@ class SupplierAdminForm(forms.ModelForm):
         help_text="Sent as 'Authorization: Bearer …'. Leave blank to keep the current token.",
     )
     clear_auth_token = forms.BooleanField(label="Remove the auth token", required=False)
+    clear_feed_url_credentials = forms.BooleanField(label="Remove the credentials of the feed URL", required=False)
 
     class Meta:
         model = Supplier
@@ -35,24 +38,40 @@ class SupplierAdminForm(forms.ModelForm):
             "name",
             "slug",
             "feed_url",
+            "clear_feed_url_credentials",
             "feed_format",
             "auth_token",
             "clear_auth_token",
             "is_enabled",
             "sync_interval_minutes",
         ]
+        help_texts = {
+            "feed_url": (
+                "http(s):// URL, or a local file path (development only). A user name and password "
+                "(user:password@host) or credential parameters (api_key=…, token=…) are moved to write-only "
+                "storage on save and never shown again. Pointing the feed at another host drops the stored "
+                "credentials and token unless new ones are given in the same change."
+            ),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The stored token must not reach the form's initial data (and so the HTML).
         self.initial.pop("auth_token", None)
-        if self.instance.pk and self.instance.auth_token:
+        supplier = self.instance
+        if supplier.pk and supplier.auth_token:
             self.fields["auth_token"].help_text = (
                 "A token is set. Leave blank to keep it; type a new one to replace it."
             )
+        self.fields["clear_feed_url_credentials"].help_text = (
+            f"Credentials of the feed URL: {describe_feed_url_credentials(supplier)}. "
+            "Type a URL with new ones to replace them."
+        )
 
     def clean_feed_url(self) -> str:
         url = self.cleaned_data["feed_url"].strip()
+        if not is_valid_feed_url(url):
+            raise forms.ValidationError("This is not a valid URL (check the host's brackets and the port).")
         if is_local_path(url) and not settings.STOCK_SYNC_ALLOW_LOCAL_FILES:
             raise forms.ValidationError("Use an http:// or https:// URL; local file feeds are for development only.")
         if not is_local_path(url) and urlsplit(url).scheme.lower() not in ("http", "https"):
@@ -61,11 +80,29 @@ class SupplierAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("clear_auth_token"):
-            cleaned["auth_token"] = ""
-        elif not cleaned.get("auth_token") and self.instance.pk:
-            cleaned["auth_token"] = Supplier.objects.values_list("auth_token", flat=True).get(pk=self.instance.pk)
+        # A blank token field means "keep the stored one", so the form must never copy it onto the
+        # supplier: it is taken out here and handed to supplier_save, which stores tokens.
+        typed_token = cleaned.pop("auth_token", "")
+        self.new_auth_token = "" if cleaned.get("clear_auth_token") else (typed_token or None)
         return cleaned
+
+    def supplier_save_options(self) -> dict:
+        """The secrets this change gives, as supplier_save takes them."""
+        return {
+            "auth_token": self.new_auth_token,
+            "clear_feed_url_credentials": bool(self.cleaned_data.get("clear_feed_url_credentials")),
+        }
+
+
+def describe_feed_url_credentials(supplier: Supplier) -> str:
+    """Which credentials are stored, never what they are."""
+    parts = []
+    if supplier.feed_url_userinfo:
+        parts.append("a user name and password")
+    names = secret_parameter_names(supplier.feed_url_secret_query)
+    if names:
+        parts.append("parameter(s) " + ", ".join(names))
+    return "set (" + "; ".join(parts) + ")" if parts else "not set"
 
 
 class SupplierProductInline(admin.TabularInline):
@@ -78,6 +115,7 @@ class SupplierProductInline(admin.TabularInline):
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     form = SupplierAdminForm
+    fields = SupplierAdminForm.Meta.fields
     list_display = ["name", "slug", "feed_format", "is_enabled", "sync_interval_minutes", "last_run"]
     list_filter = ["is_enabled", "feed_format"]
     search_fields = ["name", "slug"]
@@ -103,7 +141,7 @@ class SupplierAdmin(admin.ModelAdmin):
         return f"#{supplier.last_run_id} {StockSyncRun.Status(supplier.last_run_status).label}"
 
     def save_model(self, request, obj, form, change):
-        supplier_save(supplier=obj)
+        supplier_save(supplier=obj, **form.supplier_save_options())
 
     def delete_model(self, request, obj):
         supplier_delete(supplier=obj)
@@ -112,7 +150,11 @@ class SupplierAdmin(admin.ModelAdmin):
         for supplier in queryset:
             supplier_delete(supplier=supplier)
 
-    @admin.action(description="Sync now")
+    def has_run_stock_sync_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(f"{Supplier._meta.app_label}.run_stock_sync")
+
+    # Only users with stock_sync.run_stock_sync see or can post the action; editing suppliers is not enough.
+    @admin.action(description="Sync now", permissions=["run_stock_sync"])
     def sync_now(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
         with transaction.atomic():
             runs = [stock_sync_enqueue(supplier=supplier, trigger="manual") for supplier in queryset]

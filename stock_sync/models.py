@@ -27,6 +27,11 @@ class Supplier(models.Model):
     auth_token = models.CharField(
         max_length=200, blank=True, help_text="Sent as 'Authorization: Bearer …'. Never shown in lists or logs."
     )
+    # Credentials written into the feed URL, split off on save (stock_sync/feed_urls.py) and, like the
+    # auth token, never shown back: feed_url itself holds only the part that is safe to show.
+    # As long as feed_url: whatever part of a valid feed URL they hold fits.
+    feed_url_userinfo = models.CharField(max_length=500, blank=True, editable=False)
+    feed_url_secret_query = models.CharField(max_length=500, blank=True, editable=False)
     is_enabled = models.BooleanField(default=True)
     sync_interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(1)])
     periodic_task = models.OneToOneField(

@@ -15,15 +15,22 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "test-artifacts"
 
 
+REAL_BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp")
+
+
 def pytest_collection_modifyitems(config, items):
-    using_redis = settings.CELERY_BROKER_URL.startswith("redis://")
+    broker_scheme = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    using_redis = broker_scheme in ("redis", "rediss") or os.environ.get("CACHE_URL", "").startswith("redis")
     have_browser = Path(CHROMIUM).exists()
     require_browser = os.environ.get("REQUIRE_BROWSER") == "1"
     for item in items:
         if "postgres" in item.keywords and not settings.USING_POSTGRES:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://…"))
+        if "broker" in item.keywords and broker_scheme not in REAL_BROKER_SCHEMES:
+            reason = "needs a real broker: set CELERY_BROKER_URL=redis://… or amqp://…"
+            item.add_marker(pytest.mark.skip(reason=reason))
         if "redis" in item.keywords and not using_redis:
-            item.add_marker(pytest.mark.skip(reason="needs Redis: set CELERY_BROKER_URL=redis://…"))
+            item.add_marker(pytest.mark.skip(reason="needs Redis: set CACHE_URL or CELERY_BROKER_URL=redis://…"))
         if "e2e" in item.keywords and not have_browser and not require_browser:
             item.add_marker(pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"))
 
@@ -58,6 +65,14 @@ def screenshot_dir() -> Path:
 def _media_root(tmp_path_factory, settings):
     """Uploaded and generated files go to a temporary folder, never into var/."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def allow_httpserver_feeds(httpserver, settings):
+    """Let stock feeds come from the local test server: feeds from internal addresses are refused
+    unless their host is listed in STOCK_SYNC_ALLOWED_INTERNAL_HOSTS, and the test server is on loopback."""
+    settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS = [f"{httpserver.host}:{httpserver.port}"]
+    return httpserver
 
 
 @pytest.fixture(autouse=True)

@@ -225,9 +225,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "control"):
         (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    # Redis redelivers unacknowledged tasks after the visibility timeout; it must exceed the
-    # longest task time limit plus retry countdown, or a long sync would run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Redis redelivers an unacknowledged task (its worker died, or it is still running) once the
+    # visibility timeout has passed since delivery; it must exceed the longest task time limit plus
+    # retry countdown, or a long sync would be delivered twice (harmless, but wasted). RabbitMQ
+    # ignores it: it redelivers as soon as the worker's connection drops.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -429,6 +431,11 @@ ADVISOR_RESULT_RETENTION_DAYS = env_int("ADVISOR_RESULT_RETENTION_DAYS", 90)
 STOCK_SYNC_MAX_FEED_BYTES = env_int("STOCK_SYNC_MAX_FEED_BYTES", 50 * 1024 * 1024)
 STOCK_SYNC_CONNECT_TIMEOUT = 5.0
 STOCK_SYNC_READ_TIMEOUT = 30.0
+# The whole fetch of a feed, redirects included: a server that drips bytes cannot hold a worker longer.
+STOCK_SYNC_FETCH_DEADLINE_SECONDS = env_int("STOCK_SYNC_FETCH_DEADLINE_SECONDS", 60)
+# Feeds may only come from public addresses; these internal hosts ("host" or "host:port") are
+# allowed on purpose, e.g. a supplier gateway inside the network.
+STOCK_SYNC_ALLOWED_INTERNAL_HOSTS = env_list("STOCK_SYNC_ALLOWED_INTERNAL_HOSTS", [])
 STOCK_SYNC_RUN_RETENTION_DAYS = env_int("STOCK_SYNC_RUN_RETENTION_DAYS", 90)
 # A supplier's feed URL may be a local file path only where this is on (development: the demo
 # supplier's sample feed). Elsewhere it would let admin users read files on the server.

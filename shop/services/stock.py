@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Protocol
 
 from django.db import connection, transaction
@@ -32,6 +33,8 @@ from shop.models import Product, Stock
 
 from .catalog_version import catalog_version_bump
 from .order_errors import InsufficientStock, StockShortage
+
+_COPY_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -159,8 +162,11 @@ def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
         )
         cursor.execute("TRUNCATE stock_on_hand_levels")
         with cursor.copy("COPY stock_on_hand_levels (product_id, on_hand) FROM STDIN") as copy:
-            # COPY's text format, built in one string: ids and counts are plain integers.
-            copy.write("".join(f"{pk}\t{on_hand}\n" for pk, on_hand in on_hand_by_product.items()))
+            # COPY's text format, a batch of rows per write (memory stays bounded): ids and counts
+            # are plain integers.
+            items = iter(on_hand_by_product.items())
+            while batch := list(islice(items, _COPY_BATCH)):
+                copy.write("".join(f"{pk}\t{on_hand}\n" for pk, on_hand in batch))
         table = Stock._meta.db_table
         cursor.execute(
             f"UPDATE {table} AS stock SET on_hand = levels.on_hand, updated_at = %s "  # noqa: S608 - a table name from the model, no input

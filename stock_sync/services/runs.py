@@ -5,11 +5,15 @@ How a run stays safe when Celery delivers its message twice or a worker dies mid
 * The feed carries absolute quantities, so applying it again changes nothing.
 * Every valid row is written in ONE transaction that also marks the run finished. A run whose
   status is finished was applied exactly once; a run still "running" applied nothing that stayed.
-* A message for a finished run does nothing. A run left "running" by a dead worker is reclaimed
-  once it is older than the task's hard time limit (no worker can still be running it by then).
-* At most one run per supplier is "running": a select_for_update on the supplier row orders the
-  claims, and the partial unique constraint ``one_running_sync_per_supplier`` backs it up in the
-  database. A run that finds another one running is recorded as skipped.
+* The process running a supplier's sync holds that supplier's ``SupplierSyncLock`` for the whole
+  run: a PostgreSQL advisory lock of its database session (or, on SQLite, a lock on a file). The
+  database or the OS releases it the moment that process dies. So a "running" run whose supplier
+  lock is free has lost its worker, and the next delivery takes it over at once: the redelivered
+  task of the same run (Celery's acks_late) runs it again; a new run marks it abandoned.
+* A delivery that finds the lock held is a duplicate (the run is running) or an overlap (another run
+  of the supplier is): it changes nothing, or records its run as skipped. The partial unique
+  constraint ``one_running_sync_per_supplier`` backs this up in the database.
+* A message for a finished run does nothing.
 
 A sync changes stock only through the shop's ``stock_set_on_hand``: it sets on hand and never
 touches allocated (units held by placed orders), so sold units cannot become sellable again.
@@ -17,29 +21,47 @@ Products in the feed without a Stock row get one.
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import IO
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from shop.models import Stock, available_units
 from shop.services.stock import stock_set_on_hand
 
-from ..feeds import FeedError, FeedRow, FeedUnavailable, ParsedFeed, check_skus, fetch_feed, parse_feed
+from ..feed_urls import join_feed_url
+from ..feeds import (
+    MAX_ROW_ERRORS_STORED,
+    FeedError,
+    FeedRow,
+    FeedUnavailable,
+    FeedUnreadable,
+    FetchedFeed,
+    ParsedFeed,
+    check_skus,
+    fetch_feed,
+    parse_feed,
+)
 from ..models import StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 
 logger = logging.getLogger(__name__)
 
 Status = StockSyncRun.Status
 FINISHED_STATUSES = frozenset({Status.SUCCEEDED, Status.PARTIAL, Status.FAILED, Status.SKIPPED})
-# Row errors kept per run (the count of rejected rows is always exact); the admin lists them inline.
-MAX_ROW_ERRORS_STORED = 1000
 _BATCH = 2000
+# How long a delivery of a run marked running waits for the supplier lock before taking the run
+# for alive. A killed worker's lock is freed within milliseconds, but the broker may redeliver
+# its task within milliseconds too (RabbitMQ, a prefork child's death).
+TAKEOVER_GRACE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +102,72 @@ def stock_sync_run_create(*, supplier: Supplier, trigger: str) -> StockSyncRun:
 # --- Running ------------------------------------------------------------------------------------
 
 
+class SupplierSyncLock:
+    """Held by the one process running a supplier's sync; released when it finishes or dies.
+
+    On PostgreSQL: a session-level advisory lock, which the server drops with the session when the
+    worker's connection closes (a killed process's socket is closed by the kernel at once; a host
+    that vanishes is noticed through TCP keepalives). Elsewhere (SQLite, development, one machine):
+    an flock on a file under VAR_DIR, which the kernel drops when the process dies.
+    """
+
+    _NAMESPACE = 0x53594E43  # "SYNC": advisory locks are two integers, this one and the supplier id
+
+    def __init__(self, supplier_id: int) -> None:
+        self.supplier_id = supplier_id
+        self._file: IO[bytes] | None = None
+        self._held = False
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def acquire(self, *, wait_seconds: float = 0.0) -> bool:
+        """Take the lock, waiting up to ``wait_seconds`` for it; False if a live process holds it."""
+        give_up_at = time.monotonic() + wait_seconds
+        while not self._try_acquire():
+            if time.monotonic() >= give_up_at:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def _try_acquire(self) -> bool:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [self._NAMESPACE, self.supplier_id])
+                self._held = bool(cursor.fetchone()[0])
+            return self._held
+        path = settings.VAR_DIR / "locks" / f"stock-sync-{self._database_key()}-{self.supplier_id}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file, self._held = handle, True
+        return True
+
+    def release(self) -> None:
+        if not self._held:
+            return
+        self._held = False
+        if self._file is not None:
+            self._file.close()  # closing the file drops its flock
+            self._file = None
+            return
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [self._NAMESPACE, self.supplier_id])
+        except DatabaseError:
+            # The session is gone, and its lock with it; the run's own error is the one to report.
+            logger.warning("Stock sync lock of supplier #%s: the database session ended first.", self.supplier_id)
+
+    @staticmethod
+    def _database_key() -> str:
+        return hashlib.sha256(str(connection.settings_dict["NAME"]).encode()).hexdigest()[:12]
+
+
 def stock_sync_run_execute(
     *, run_id: int, retry_allowed: bool = False, feed_path: str | None = None, task_id: str = ""
 ) -> StockSyncRun:
@@ -90,17 +178,30 @@ def stock_sync_run_execute(
     ``feed_path`` reads a local file instead of the supplier's feed URL (the sync_stock command).
     ``task_id`` is the Celery task's id, recorded on the run for tracing it in the worker log.
     """
-    run, claimed = _claim(run_id, task_id)
-    if not claimed:
-        return run
+    supplier_id = StockSyncRun.objects.values_list("supplier_id", flat=True).get(pk=run_id)
+    lock = SupplierSyncLock(supplier_id)
+    try:
+        run, claimed = _claim(run_id, task_id, lock)
+        if claimed:
+            _run(run, retry_allowed=retry_allowed, feed_path=feed_path)
+    finally:
+        lock.release()
+    return run
+
+
+def _run(run: StockSyncRun, *, retry_allowed: bool, feed_path: str | None) -> None:
     supplier = run.supplier
     try:
         if feed_path:
-            fetched = fetch_feed(url=feed_path, allow_local_file=True)
+            feed = fetch_feed(url=feed_path, allow_local_file=True)
         else:
-            fetched = fetch_feed(url=supplier.feed_url, auth_token=supplier.auth_token)
-        run.feed_sha256 = fetched.sha256
-        parsed = parse_feed(fetched.content, supplier.feed_format)
+            url = join_feed_url(
+                supplier.feed_url, userinfo=supplier.feed_url_userinfo, secret_query=supplier.feed_url_secret_query
+            )
+            feed = fetch_feed(url=url, auth_token=supplier.auth_token)
+        with feed as fetched:
+            run.feed_sha256 = fetched.sha256
+            parsed = _parse(fetched, supplier)
         with transaction.atomic():
             _apply_and_finish(run, supplier, parsed)
     except FeedUnavailable as exc:
@@ -113,70 +214,67 @@ def stock_sync_run_execute(
     except Exception as exc:
         _finish_failed(run, f"Internal error ({type(exc).__name__}); no stock was changed. See the worker log.")
         raise
-    return run
 
 
-def _claim(run_id: int, task_id: str) -> tuple[StockSyncRun, bool]:
-    """Mark the run as running and return it with True; or return it with False, left as it is when
-    it must not run (finished, or being run by another delivery) or marked skipped when another run
-    of its supplier is running."""
+def _parse(fetched: FetchedFeed, supplier: Supplier) -> ParsedFeed:
+    """The feed's rows, only those of the supplier's mapped SKUs kept (see stock_sync/feeds.py)."""
+    known_skus = set(SupplierProduct.objects.filter(supplier=supplier).values_list("supplier_sku", flat=True))
+    try:
+        return parse_feed(fetched.file, supplier.feed_format, known_skus=known_skus)
+    except FeedUnreadable as exc:
+        # What the response was, by type and size only: never its bytes.
+        raise FeedUnreadable(f"{exc} {fetched.describe()}") from None
+
+
+def _claim(run_id: int, task_id: str, lock: SupplierSyncLock) -> tuple[StockSyncRun, bool]:
+    """Mark the run as running and return it with True, holding ``lock``; or return it with False,
+    left as it is when it must not run (finished, or being run by a live delivery) or marked skipped
+    when another run of its supplier is running in a live process."""
+    if StockSyncRun.objects.filter(pk=run_id, status=Status.RUNNING).exists():
+        # The run may have lost its worker a moment ago: give the database (or the OS) time to notice
+        # the dead process and free its lock before taking the run for alive. Waited for here, before
+        # the claim's transaction, so no row stays locked meanwhile.
+        lock.acquire(wait_seconds=TAKEOVER_GRACE_SECONDS)
     now = timezone.now()
     with transaction.atomic():
-        supplier_id = StockSyncRun.objects.values_list("supplier_id", flat=True).get(pk=run_id)
-        # Claims for one supplier queue up on its row, so they never interleave.
-        supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
+        # Claims for one supplier queue up on its row, so a claim that loses sees the winner's run.
+        supplier = Supplier.objects.select_for_update().get(pk=lock.supplier_id)
         run = StockSyncRun.objects.select_for_update().get(pk=run_id)
         run.supplier = supplier
         if run.status in FINISHED_STATUSES:
             logger.info("Stock sync run #%s is already %s; nothing to do.", run.pk, run.status)
             return run, False
-        if run.status == Status.RUNNING and not _is_stale(run, now):
-            # A second delivery while the first is still at work (e.g. a broker redelivery).
-            logger.warning("Stock sync run #%s is already running; this delivery does nothing.", run.pk)
-            return run, False
-        others = StockSyncRun.objects.filter(supplier_id=run.supplier_id, status=Status.RUNNING).exclude(pk=run.pk)
-        for other in others:
-            if _is_stale(other, now):
-                _abandon(other, now)
-            else:
-                run.status = Status.SKIPPED
-                run.message = f"Skipped: another sync of {run.supplier} is running (run #{other.pk})."
-                run.started_at = run.finished_at = now
-                run.save(update_fields=["status", "message", "started_at", "finished_at"])
+        if not (lock.held or lock.acquire()):
+            if run.status == Status.RUNNING:
+                # A second delivery while the first is still at work (e.g. a broker redelivery).
+                logger.warning("Stock sync run #%s is already running; this delivery does nothing.", run.pk)
                 return run, False
+            other = StockSyncRun.objects.filter(supplier=supplier, status=Status.RUNNING).exclude(pk=run.pk).first()
+            shown = f" (run #{other.pk})" if other else ""
+            run.status = Status.SKIPPED
+            run.message = f"Skipped: another sync of {supplier} is running{shown}."
+            run.started_at = run.finished_at = now
+            run.save(update_fields=["status", "message", "started_at", "finished_at"])
+            return run, False
+        # The lock was free: any run still marked running lost its worker.
+        for other in StockSyncRun.objects.filter(supplier=supplier, status=Status.RUNNING).exclude(pk=run.pk):
+            _abandon(other, now)
+        if run.status == Status.RUNNING:
+            logger.warning("Stock sync run #%s lost its worker mid-run; this delivery takes it over.", run.pk)
         run.status = Status.RUNNING
         run.started_at = now
         run.finished_at = None
         run.attempts += 1
         run.task_id = task_id or run.task_id
-        try:
-            with transaction.atomic():
-                run.save(update_fields=["status", "started_at", "finished_at", "attempts", "task_id"])
-        except IntegrityError:
-            # one_running_sync_per_supplier: a concurrent claim got there first.
-            run.refresh_from_db()
-            run.status = Status.SKIPPED
-            run.message = f"Skipped: another sync of {run.supplier} is running."
-            run.started_at = run.finished_at = now
-            run.save(update_fields=["status", "message", "started_at", "finished_at"])
-            return run, False
+        run.save(update_fields=["status", "started_at", "finished_at", "attempts", "task_id"])
     return run, True
-
-
-def _stale_after() -> timedelta:
-    # After the hard time limit the worker process running the task has been killed.
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-
-
-def _is_stale(run: StockSyncRun, now) -> bool:
-    return run.started_at is None or run.started_at < now - _stale_after()
 
 
 def _abandon(run: StockSyncRun, now) -> None:
     run.status = Status.FAILED
     run.finished_at = now
     run.message = (
-        "Abandoned: the worker running this sync stopped before finishing (killed or timed out); "
+        "Abandoned: the worker running this sync stopped before finishing (killed or lost); "
         "nothing of it was applied."
     )
     run.save(update_fields=["status", "finished_at", "message"])
@@ -200,24 +298,22 @@ def _finish_failed(run: StockSyncRun, message: str) -> None:
 def _apply_and_finish(run: StockSyncRun, supplier: Supplier, parsed: ParsedFeed) -> None:
     """Apply every valid row and finish the run; the caller wraps both in one transaction."""
     current, product_ids_by_sku = _current_stock(supplier)
+    # A SKU unmapped since the feed was parsed (parsing kept only the SKUs mapped then) is unknown now.
     valid, unknown = check_skus(parsed, product_ids_by_sku)
-    errors = sorted([*parsed.errors, *unknown], key=lambda error: error.line)
+    errors = sorted([*parsed.errors, *unknown], key=lambda error: error.line)[:MAX_ROW_ERRORS_STORED]
     result = apply_stock_levels(valid, current)
 
     run.rows_seen = parsed.rows_seen
     run.rows_updated = result.updated
     # Repeats of a SKU with the same quantity were applied once; they changed nothing themselves.
     run.rows_unchanged = result.unchanged + parsed.repeated_rows
-    run.rows_rejected = len(errors)
-    run.status = Status.PARTIAL if errors else Status.SUCCEEDED
+    run.rows_rejected = parsed.rows_rejected + len(unknown)
+    run.status = Status.PARTIAL if run.rows_rejected else Status.SUCCEEDED
     run.finished_at = timezone.now()
-    run.message = _summary(run, parsed, result, stored_errors=min(len(errors), MAX_ROW_ERRORS_STORED))
+    run.message = _summary(run, parsed, result, stored_errors=len(errors))
     run.save()
     StockSyncRowError.objects.bulk_create(
-        [
-            StockSyncRowError(run=run, line=e.line, sku=e.sku, reason=e.reason, detail=e.detail)
-            for e in errors[:MAX_ROW_ERRORS_STORED]
-        ],
+        [StockSyncRowError(run=run, line=e.line, sku=e.sku, reason=e.reason, detail=e.detail) for e in errors],
         batch_size=_BATCH,
     )
     if result.newly_low:

@@ -233,34 +233,40 @@ def test_every_row_is_accounted_for(rows):
 # --- Fetching -----------------------------------------------------------------------------------
 
 
-def test_fetch_sends_bearer_token_and_returns_bytes(httpserver):
+def fetched_bytes(**kwargs) -> bytes:
+    with fetch_feed(**kwargs) as fetched:
+        return fetched.file.read()
+
+
+def test_fetch_sends_bearer_token_and_returns_bytes(allow_httpserver_feeds, httpserver):
     httpserver.expect_request("/feed.csv", headers={"Authorization": "Bearer s3cret"}).respond_with_data(
         "sku,quantity\nA,1\n", content_type="text/csv"
     )
-    fetched = fetch_feed(url=httpserver.url_for("/feed.csv"), auth_token="s3cret")
-    assert fetched.content == b"sku,quantity\nA,1\n"
-    assert len(fetched.sha256) == 64
+    with fetch_feed(url=httpserver.url_for("/feed.csv"), auth_token="s3cret") as fetched:
+        assert fetched.file.read() == b"sku,quantity\nA,1\n"
+        assert len(fetched.sha256) == 64
+        assert (fetched.size, fetched.content_type) == (17, "text/csv")
 
 
-def test_fetch_http_500_is_unavailable(httpserver):
+def test_fetch_http_500_is_unavailable(allow_httpserver_feeds, httpserver):
     httpserver.expect_request("/feed.csv").respond_with_data("oops", status=500)
     with pytest.raises(FeedUnavailable, match="HTTP 500"):
-        fetch_feed(url=httpserver.url_for("/feed.csv"))
+        fetched_bytes(url=httpserver.url_for("/feed.csv"))
 
 
-def test_fetch_http_404_is_unreadable(httpserver):
+def test_fetch_http_404_is_unreadable(allow_httpserver_feeds, httpserver):
     httpserver.expect_request("/feed.csv").respond_with_data("no", status=404)
     with pytest.raises(FeedUnreadable, match="HTTP 404"):
-        fetch_feed(url=httpserver.url_for("/feed.csv"))
+        fetched_bytes(url=httpserver.url_for("/feed.csv"))
 
 
-def test_fetch_refuses_declared_oversize(httpserver):
+def test_fetch_refuses_declared_oversize(allow_httpserver_feeds, httpserver):
     httpserver.expect_request("/feed.csv").respond_with_data("sku,quantity\n" + "A,1\n" * 100)
     with pytest.raises(FeedUnreadable, match="larger than the limit of 100 bytes"):
-        fetch_feed(url=httpserver.url_for("/feed.csv"), max_bytes=100)
+        fetched_bytes(url=httpserver.url_for("/feed.csv"), max_bytes=100)
 
 
-def test_fetch_refuses_oversize_streamed_without_length(httpserver):
+def test_fetch_refuses_oversize_streamed_without_length(allow_httpserver_feeds, httpserver):
     def chunks():
         yield b"sku,quantity\n"
         for _ in range(100):
@@ -268,10 +274,10 @@ def test_fetch_refuses_oversize_streamed_without_length(httpserver):
 
     httpserver.expect_request("/feed.csv").respond_with_response(Response(chunks(), status=200))
     with pytest.raises(FeedUnreadable, match="larger than the limit"):
-        fetch_feed(url=httpserver.url_for("/feed.csv"), max_bytes=100)
+        fetched_bytes(url=httpserver.url_for("/feed.csv"), max_bytes=100)
 
 
-def test_fetch_read_timeout_is_unavailable(httpserver, settings):
+def test_fetch_read_timeout_is_unavailable(allow_httpserver_feeds, httpserver, settings):
     settings.STOCK_SYNC_READ_TIMEOUT = 0.2
 
     def slow(request):
@@ -280,36 +286,37 @@ def test_fetch_read_timeout_is_unavailable(httpserver, settings):
 
     httpserver.expect_request("/feed.csv").respond_with_handler(slow)
     with pytest.raises(FeedUnavailable, match="did not answer in time|Could not read"):
-        fetch_feed(url=httpserver.url_for("/feed.csv"))
+        fetched_bytes(url=httpserver.url_for("/feed.csv"))
 
 
-def test_fetch_connection_refused_is_unavailable():
+def test_fetch_connection_refused_is_unavailable(settings):
+    settings.STOCK_SYNC_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1:1"]
     with pytest.raises(FeedUnavailable):
-        fetch_feed(url="http://127.0.0.1:1/feed.csv")
+        fetched_bytes(url="http://127.0.0.1:1/feed.csv")
 
 
 def test_fetch_local_file(tmp_path):
     path = tmp_path / "feed.csv"
     path.write_bytes(b"sku,quantity\nA,1\n")
-    assert fetch_feed(url=str(path)).content == b"sku,quantity\nA,1\n"
-    assert fetch_feed(url=path.as_uri()).content == b"sku,quantity\nA,1\n"
+    assert fetched_bytes(url=str(path)) == b"sku,quantity\nA,1\n"
+    assert fetched_bytes(url=path.as_uri()) == b"sku,quantity\nA,1\n"
 
 
 def test_fetch_missing_local_file_is_unreadable(tmp_path):
     with pytest.raises(FeedUnreadable, match="Could not read the feed file"):
-        fetch_feed(url=str(tmp_path / "nope.csv"))
+        fetched_bytes(url=str(tmp_path / "nope.csv"))
 
 
 def test_fetch_local_file_over_the_limit(tmp_path):
     path = tmp_path / "feed.csv"
     path.write_bytes(b"x" * 101)
     with pytest.raises(FeedUnreadable, match="larger than the limit"):
-        fetch_feed(url=str(path), max_bytes=100)
+        fetched_bytes(url=str(path), max_bytes=100)
 
 
 def test_fetch_unsupported_scheme():
     with pytest.raises(FeedUnreadable, match="Unsupported feed address"):
-        fetch_feed(url="ftp://example.com/feed.csv")
+        fetched_bytes(url="ftp://example.com/feed.csv")
 
 
 def test_local_files_are_refused_where_not_allowed(tmp_path, settings):
@@ -317,6 +324,6 @@ def test_local_files_are_refused_where_not_allowed(tmp_path, settings):
     path.write_bytes(b"sku,quantity\nA,1\n")
     settings.STOCK_SYNC_ALLOW_LOCAL_FILES = False
     with pytest.raises(FeedUnreadable, match="Local file feeds are turned off"):
-        fetch_feed(url=str(path))
+        fetched_bytes(url=str(path))
     # The sync_stock command's --file is an operator's explicit choice.
-    assert fetch_feed(url=str(path), allow_local_file=True).content.startswith(b"sku")
+    assert fetched_bytes(url=str(path), allow_local_file=True).startswith(b"sku")

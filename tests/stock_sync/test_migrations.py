@@ -19,6 +19,7 @@ from stock_sync.models import StockSyncRowError, StockSyncRun, Supplier, Supplie
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE_THE_MOVE = ("shop", "0005_api_token")
+KEYS = {"acme": "", "globex": "&api_key=k-42"}
 
 
 def migrate_to(targets: list[tuple[str, str | None]]) -> MigrationExecutor:
@@ -58,7 +59,9 @@ def fill_the_old_schema(old) -> dict:
             args="[1]",
         )
         supplier = old.get_model("shop", "Supplier").objects.create(
-            name=slug.title(), slug=slug, feed_url=f"https://{slug}.example/feed.csv", auth_token=f"tok-{slug}",
+            # globex wrote a key into its URL, as before feed-URL credentials had fields of their own.
+            name=slug.title(), slug=slug, feed_url=f"https://{slug}.example/feed.csv?format=csv{KEYS[slug]}",
+            auth_token=f"tok-{slug}",
             periodic_task=schedule,
         )
         old.get_model("shop", "SupplierProduct").objects.create(
@@ -121,6 +124,10 @@ def test_migrating_from_before_the_move_keeps_every_row_schedule_and_right():
         ("globex", "succeeded", "globex succeeded"), ("globex", "partial", "globex partial"),
     }
     assert Stock.objects.values_list("on_hand", "allocated").get() == (12, 3)
+    # stock_sync 0002 moved the key out of the shown URL, as shop's migration did before the move.
+    globex = Supplier.objects.get(slug="globex")
+    assert globex.feed_url == "https://globex.example/feed.csv?format=csv"
+    assert globex.feed_url_secret_query == "api_key=k-42"
 
     # Each supplier's schedule now names the task where it lives; so does the housekeeping one.
     for _slug, _token, task_id in before["suppliers"].values():

@@ -192,7 +192,7 @@ def test_an_exception_while_applying_rolls_everything_back(supplier, products, m
 
 
 @pytest.fixture
-def http_supplier(httpserver, products, supplier):
+def http_supplier(allow_httpserver_feeds, httpserver, products, supplier):
     supplier.feed_url = httpserver.url_for("/feed.csv")
     supplier.auth_token = "tok-123"
     supplier.save()
@@ -307,21 +307,23 @@ def test_a_finished_run_is_never_run_again(supplier, products):
     assert on_hand()["A"] == 99
 
 
-def test_a_second_run_while_one_is_running_is_skipped_and_says_so(supplier, products):
+def test_a_second_run_while_one_is_running_is_skipped_and_says_so(supplier, products, live_sync_of):
     write_feed(supplier, "sku,quantity\nSUP-A,1\n")
     running = StockSyncRun.objects.create(supplier=supplier, status=Status.RUNNING, started_at=timezone.now())
-    run = run_sync(supplier)
+    with live_sync_of(supplier):
+        run = run_sync(supplier)
     assert run.status == Status.SKIPPED
     assert run.message == f"Skipped: another sync of Acme is running (run #{running.pk})."
     assert on_hand()["A"] == 10
 
 
-def test_a_delivery_of_a_run_that_is_running_does_nothing(supplier, products):
+def test_a_delivery_of_a_run_that_is_running_does_nothing(supplier, products, live_sync_of):
     write_feed(supplier, "sku,quantity\nSUP-A,1\n")
     running = StockSyncRun.objects.create(
         supplier=supplier, status=Status.RUNNING, started_at=timezone.now(), attempts=1
     )
-    result = stock_sync_run_execute(run_id=running.pk)
+    with live_sync_of(supplier):
+        result = stock_sync_run_execute(run_id=running.pk)
     assert result.status == Status.RUNNING
     assert result.attempts == 1
     assert on_hand()["A"] == 10

@@ -27,7 +27,7 @@ Status = StockSyncRun.Status
 
 
 @pytest.fixture
-def supplier(httpserver, db):
+def supplier(allow_httpserver_feeds, httpserver, db):
     supplier = SupplierFactory(slug="acme", name="Acme", feed_url=httpserver.url_for("/feed.csv"))
     for sku, on_hand in (("A", 10), ("B", 20)):
         SupplierProductFactory(supplier=supplier, product=ProductFactory(sku=sku, stock=on_hand), supplier_sku=sku)
@@ -123,11 +123,12 @@ def test_the_same_message_delivered_twice_applies_once(httpserver, supplier):
 
 
 @pytest.mark.django_db
-def test_overlapping_run_is_skipped(httpserver, supplier):
+def test_overlapping_run_is_skipped(httpserver, supplier, live_sync_of):
     httpserver.expect_request("/feed.csv").respond_with_data("sku,quantity\nA,1\n")
     busy = StockSyncRun.objects.create(supplier=supplier, status=Status.RUNNING, started_at=timezone.now())
     run = stock_sync_run_create(supplier=supplier, trigger="test")
-    result = tasks.sync_stock_run.apply(args=[run.pk])
+    with live_sync_of(supplier):
+        result = tasks.sync_stock_run.apply(args=[run.pk])
     run.refresh_from_db()
     assert result.result == Status.SKIPPED
     assert run.message == f"Skipped: another sync of Acme is running (run #{busy.pk})."
