@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -110,9 +111,16 @@ def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
 
 @transaction.atomic
 def customer_delete(customer: AbstractBaseUser) -> None:
-    """Delete the account and everything kept with it. Orders stay for accounting, detached and
-    without personal data (the country and the lines remain, for tax records)."""
+    """Delete the account and everything kept with it, login records included. Orders stay for
+    accounting, detached and without personal data (the country and the lines remain, for tax
+    records)."""
     Order.objects.filter(customer=customer).update(customer=None, **ANONYMISED)
+    # axes keeps failures under the email typed (accounts/axes.py) and logins under the username.
+    names = {customer.get_username(), customer.email.lower()} | {
+        email.lower() for email in EmailAddress.objects.filter(user=customer).values_list("email", flat=True)
+    }
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username__in=names).delete()
     customer_id = customer.pk
     # Cascades to the address, email preferences, allauth's email addresses and advisor results.
     customer.delete()

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -153,9 +154,17 @@ def test_delete_keeps_orders_without_personal_data_and_removes_everything_else(c
     OrderLineFactory(order=order)
     other = OrderFactory(email="other@example.com")
 
+    AccessLog.objects.create(username=customer.email, ip_address="198.51.100.1", user_agent="t")
+    AccessAttempt.objects.create(
+        username=customer.email, ip_address="198.51.100.1", user_agent="t", failures_since_start=1
+    )
+    AccessLog.objects.create(username="someone-else@example.com", ip_address="198.51.100.1", user_agent="t")
+
     response = customer_client.post(reverse("accounts:delete"), {"password": CUSTOMER_PASSWORD})
 
     assert response.status_code == 302 and response.url == reverse("shop:home")
+    assert not AccessAttempt.objects.exists()
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["someone-else@example.com"]
     assert not get_user_model().objects.filter(pk=customer.pk).exists()
     assert not EmailAddress.objects.exists() and not Address.objects.exists()
     assert not EmailPreferences.objects.exists() and not AdvisorResult.objects.exists()
