@@ -307,7 +307,7 @@ ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
 # allauth's own limits, counted in the default cache per client address (config.clients.client_address,
 # through AccountAdapter.get_client_ip). Failed logins per account are axes' job.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
+    "login": os.environ.get("ACCOUNT_RATE_LIMIT_LOGIN", "30/m/ip"),
     "signup": os.environ.get("ACCOUNT_RATE_LIMIT_SIGNUP", "20/m/ip"),
     "confirm_email": "1/3m/key",
     "reset_password": os.environ.get("ACCOUNT_RATE_LIMIT_RESET", "20/m/ip,5/m/key"),

@@ -34,7 +34,9 @@ def test_the_owner_sees_their_order(client, owner_order):
     client.force_login(owner_order.customer)
 
     for url in all_urls(owner_order):
-        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url  # personal data: no cache keeps a copy
 
 
 def test_another_customer_gets_404_for_the_order_and_sees_none_of_it(client, owner_order):
