@@ -1,4 +1,4 @@
-"""Vitamin D dose arithmetic for the advisor engine: bands, BMI, dose-response, rounding, projection.
+"""Vitamin D dose arithmetic for the advisor engine: bands, BMI, the saturating dose-response, projection.
 
 Pure Python on purpose (no Django): the rules are plain numbers from the domain facts, and keeping them
 here lets the engine and its tests run without settings or a database.
@@ -42,8 +42,9 @@ BMI_NORMAL = "normal"  # includes underweight: the facts give no separate respon
 BMI_OVERWEIGHT = "overweight"
 BMI_OBESE = "obese"
 BMI_UNKNOWN = "unknown"
-# Ekwaru 2014: overweight people respond about 1.5× less, obese people 2–3× less (2.5 = the middle).
-BMI_RESPONSE_DIVISOR = {BMI_NORMAL: 1.0, BMI_UNKNOWN: 1.0, BMI_OVERWEIGHT: 1.5, BMI_OBESE: 2.5}
+# Ekwaru 2014: overweight people need about 1.5× and obese people 2–3× the dose for the same rise
+# (2.5 = the middle).
+BMI_DOSE_FACTOR = {BMI_NORMAL: 1.0, BMI_UNKNOWN: 1.0, BMI_OVERWEIGHT: 1.5, BMI_OBESE: 2.5}
 
 
 def nmol_l_to_ng_ml(value: float) -> float:
@@ -105,55 +106,104 @@ def bmi_category(bmi: float | None) -> str:
     return BMI_NORMAL
 
 
+# Saturating dose-response (policy v2): the plateau rise from a daily dose d is Δ(d) = A·(1 − e^(−d/k)).
+# Ekwaru 2014's rise per 1,000 IU falls from 12 nmol/L near 0 IU/day to 1.1 nmol/L at 15,000–20,000
+# IU/day; fitting both gives k ≈ 7,300 IU. A = initial slope × k / 1,000, so the three curves share k.
+SATURATION_IU = 7300.0
+
+
 @dataclass(frozen=True)
 class DoseResponse:
-    """ng/mL rise per 1,000 IU/day: the middle estimate for dosing, the other two as the range."""
+    """Three saturating curves (initial slopes in ng/mL per 1,000 IU/day) and the BMI dose factor.
+
+    The middle (Heaney) curve sets the dose; Ekwaru's and Vieth's give the range. Overweight and
+    obese people need ``dose_factor`` times the dose for the same rise: Δ_BMI(d) = Δ(d / f).
+    """
 
     low: float
     mid: float
     high: float
+    dose_factor: float = 1.0
+
+    def rise(self, daily_iu: float, slope: float | None = None) -> float:
+        """Plateau rise in ng/mL from ``daily_iu`` a day, on the curve with this initial slope."""
+        initial = self.mid if slope is None else slope
+        amplitude = initial * SATURATION_IU / 1000
+        return amplitude * (1 - math.exp(-(daily_iu / self.dose_factor) / SATURATION_IU))
+
+    @property
+    def slopes(self) -> tuple[float, float, float]:
+        return (self.low, self.mid, self.high)
+
+    def scaled(self, scale: float) -> DoseResponse:
+        """The three curves multiplied by a person's own response (see engine_history)."""
+        return DoseResponse(
+            low=self.low * scale, mid=self.mid * scale, high=self.high * scale, dose_factor=self.dose_factor
+        )
 
 
 def dose_response_for(bmi_cat: str) -> DoseResponse:
-    divisor = BMI_RESPONSE_DIVISOR[bmi_cat]
     return DoseResponse(
-        low=SLOPE_LOW_EKWARU / divisor, mid=SLOPE_MID_HEANEY / divisor, high=SLOPE_HIGH_VIETH / divisor
+        low=SLOPE_LOW_EKWARU, mid=SLOPE_MID_HEANEY, high=SLOPE_HIGH_VIETH, dose_factor=BMI_DOSE_FACTOR[bmi_cat]
     )
 
 
-def dose_for_rise(rise_ng_ml: float, slope_per_1000_iu: float) -> float:
-    """Unrounded extra IU/day expected to raise 25(OH)D by ``rise_ng_ml`` at the given slope."""
-    return rise_ng_ml / slope_per_1000_iu * 1000
+def steady_state(
+    *, level_ng_ml: float, current_iu: int, new_iu: int, response: DoseResponse, slope: float | None = None
+) -> float:
+    """Expected plateau after moving from ``current_iu`` to ``new_iu`` a day: level + Δ(new) − Δ(current).
 
-
-def round_up_to_step(iu: float, cap: int = ADULT_UL_IU) -> int:
-    """Round up to the next 500 IU product step, and down to the cap when rounding up would cross it.
-
-    Rounding up keeps the aimed level reachable and never lands below the current intake.
+    When the level is below what the current dose alone should have added (Δ(current)), this person
+    responds less than the curve: the curve is scaled down to pass through the level (as for a person
+    with no other source), so a reduction never projects a level below zero.
     """
-    stepped = math.ceil(iu / DOSE_STEP_IU) * DOSE_STEP_IU
-    return min(stepped, cap)
+    current_rise = response.rise(current_iu, slope)
+    if level_ng_ml >= current_rise:
+        return level_ng_ml - current_rise + response.rise(new_iu, slope)
+    return level_ng_ml / current_rise * response.rise(new_iu, slope)
 
 
-def aimed_total_dose(*, level_ng_ml: float, current_iu: int, slope_mid: float) -> int:
-    """New total daily D3 that should bring the level to AIM_NG_ML, in 500 IU steps, capped at the UL.
+def plateau_from_early_level(
+    *, level_ng_ml: float, daily_iu: int, previous_iu: int, days_on_dose: float, response: DoseResponse
+) -> float:
+    """The plateau a level measured ``days_on_dose`` after moving from ``previous_iu`` to ``daily_iu``
+    a day is heading for: the level has closed (1 − 0.5^(t/15)) of the change Δ(daily) − Δ(previous)
+    and the rest is still to come.
 
-    The measured level already reflects the current intake, so the extra dose is added on top of it.
+    Without earlier tests the dose before is not known and the engine takes it as no supplement (it
+    says so): that gives the highest plateau, so the dose chosen from it is the lowest.
     """
-    extra = dose_for_rise(max(AIM_NG_ML - level_ng_ml, 0.0), slope_mid)
-    return round_up_to_step(current_iu + extra)
+    remaining_share = 0.5 ** (max(days_on_dose, 0.0) / HALF_LIFE_DAYS)
+    # After a cut the level is still falling; it cannot fall below no vitamin D at all.
+    return max(level_ng_ml + (response.rise(daily_iu) - response.rise(previous_iu)) * remaining_share, 0.0)
 
 
-def steady_state(*, level_ng_ml: float, current_iu: int, new_iu: int, slope: float) -> float:
-    """Expected plateau after moving from ``current_iu`` to ``new_iu`` a day.
+def dose_steps(cap: int) -> range:
+    """The doses products offer, 0 to the cap in 500 IU steps."""
+    return range(0, cap + 1, DOSE_STEP_IU)
 
-    Linear in the dose change; for a reduction, never below the share of the level the remaining dose
-    can explain (level × new/current), which is what it would be with no other vitamin D source.
-    """
-    linear = level_ng_ml + slope * (new_iu - current_iu) / 1000
-    if new_iu < current_iu:
-        return max(linear, level_ng_ml * new_iu / current_iu)
-    return linear
+
+def aimed_total_dose(
+    *, plateau_ng_ml: float, current_iu: int, response: DoseResponse, cap: int = ADULT_UL_IU
+) -> int:
+    """The smallest total daily D3 (500 IU steps) whose plateau reaches AIM_NG_ML; the cap if none does."""
+    for daily_iu in dose_steps(cap):
+        reached = steady_state(level_ng_ml=plateau_ng_ml, current_iu=current_iu, new_iu=daily_iu, response=response)
+        if reached >= AIM_NG_ML:
+            return daily_iu
+    return cap
+
+
+def reduced_total_dose(
+    *, plateau_ng_ml: float, current_iu: int, response: DoseResponse, ceiling_ng_ml: float
+) -> int:
+    """The largest total daily D3 below the current one (500 IU steps) whose plateau is at most the
+    ceiling; 0 means stop."""
+    for daily_iu in reversed([step for step in dose_steps(ADULT_UL_IU) if step < current_iu]):
+        reached = steady_state(level_ng_ml=plateau_ng_ml, current_iu=current_iu, new_iu=daily_iu, response=response)
+        if reached <= ceiling_ng_ml:
+            return daily_iu
+    return 0
 
 
 @dataclass(frozen=True)
@@ -174,11 +224,17 @@ def level_after(*, start: float, plateau: float, days: float) -> float:
 
 
 def project_levels(
-    *, level_ng_ml: float, current_iu: int, new_iu: int, response: DoseResponse
+    *, level_ng_ml: float, plateau_ng_ml: float, current_iu: int, new_iu: int, response: DoseResponse
 ) -> tuple[ProjectionPoint, ...]:
+    """Weekly points for 16 weeks from the measured level toward the new plateau on each curve.
+
+    ``plateau_ng_ml`` is where the current dose is heading (the level itself when it was measured at
+    plateau); first-order kinetics close the same share of any gap each week, so the path from the
+    measured level to the new plateau needs nothing else.
+    """
     plateaus = [
-        steady_state(level_ng_ml=level_ng_ml, current_iu=current_iu, new_iu=new_iu, slope=slope)
-        for slope in (response.low, response.mid, response.high)
+        steady_state(level_ng_ml=plateau_ng_ml, current_iu=current_iu, new_iu=new_iu, response=response, slope=slope)
+        for slope in response.slopes
     ]
     mid_plateau = plateaus[1]
     low_plateau, high_plateau = min(plateaus), max(plateaus)

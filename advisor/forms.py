@@ -1,4 +1,4 @@
-"""The advisor quiz as three step forms (ten questions in all).
+"""The advisor quiz as four step forms (twelve questions in all).
 
 Django fields check types (a number is a number); the ranges and combinations are the engine's
 rules, so each step also builds the engine's ``Answers`` from what it has (the other steps' required
@@ -19,14 +19,33 @@ from . import engine
 # never stored: the real answers of every step are combined before a result is made.
 NEUTRAL_REQUIRED_ANSWERS: dict[str, Any] = {"age": 40, "current_d3_iu": 0}
 
+NONE_OF_THESE = "none"
 CONDITION_LABELS = {
-    "anticoagulants": "I take an anticoagulant such as warfarin, or an antiplatelet drug",
     "pregnant_or_breastfeeding": "I am pregnant or breastfeeding",
+    "trying_to_conceive": "I am trying to conceive",
     "kidney_disease": "I have kidney disease",
     "high_calcium": "I have been told my blood calcium is high",
+    "hyperparathyroidism": "I have primary hyperparathyroidism (overactive parathyroid glands)",
+    "kidney_stones": "I have had calcium kidney stones",
     "granulomatous_disease": "I have sarcoidosis or another granulomatous disease (for example tuberculosis)",
-    "thiazide_diuretics": "I take a thiazide diuretic (a 'water pill' such as hydrochlorothiazide)",
+    "lymphoma": "I have lymphoma",
+    "malabsorption": "I have a malabsorption condition (such as coeliac or Crohn's disease) or had bariatric surgery",
+    "bleeding_disorder": "I have a clotting or bleeding disorder",
 }
+MEDICATION_LABELS = {
+    "vitamin_k_antagonist": "Warfarin, acenocoumarol or phenprocoumon (a vitamin K antagonist)",
+    "other_anticoagulant_or_antiplatelet": (
+        "Another blood thinner: apixaban, rivaroxaban, dabigatran, clopidogrel, or aspirin every day"
+    ),
+    "thiazide": "A thiazide diuretic (a 'water pill' such as hydrochlorothiazide)",
+    "digoxin": "Digoxin",
+    "corticosteroid": "A corticosteroid taken long-term (such as prednisolone tablets)",
+    "anticonvulsant": "An anticonvulsant (phenytoin, phenobarbital or carbamazepine)",
+    "orlistat": "Orlistat (a weight-loss medicine)",
+    "bile_acid_sequestrant": "A bile-acid sequestrant (such as colestyramine)",
+    "statin": "A statin (such as atorvastatin or simvastatin)",
+}
+PRESCRIPTION_INTERVALS = [("", "—"), ("7", "every week"), ("14", "every 2 weeks"), ("30", "every month")]
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,7 @@ class AboutYouForm(QuizStepForm):
         Question("How tall are you?", ("height_cm", "height_ft", "height_in"),
                  "Optional. Give centimetres, or feet and inches; we only use it with your weight for your BMI."),
     )
+    # A weight without a height is the engine's error on height_cm: it is shown next to the height.
     engine_fields = {"age": "age", "sex": "sex", "weight_kg": "weight", "height_cm": "height_cm"}
 
     def clean(self) -> dict[str, Any]:
@@ -149,8 +169,26 @@ class VitaminDForm(QuizStepForm):
     blood_level_unit = forms.ChoiceField(
         label="Unit", choices=[("ng/mL", "ng/mL"), ("nmol/L", "nmol/L")], initial="ng/mL", required=False
     )
+    blood_level_tested_on = forms.DateField(
+        label="Date of the test", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     current_d3_iu = forms.IntegerField(
         label="Vitamin D3 you take a day now, in IU", widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    current_d3_since = forms.DateField(
+        label="Taking this dose since", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    other_d3_daily_iu = forms.IntegerField(
+        label="Vitamin D a day from a multivitamin, calcium + D or cod-liver oil, in IU",
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    prescription_d3_iu = forms.IntegerField(
+        label="A prescribed vitamin D dose, in IU", required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    prescription_d3_every_days = forms.TypedChoiceField(
+        label="taken", choices=PRESCRIPTION_INTERVALS, coerce=int, empty_value=None, required=False
     )
     sun_exposure = forms.ChoiceField(
         label="Sun on your skin",
@@ -163,38 +201,78 @@ class VitaminDForm(QuizStepForm):
     )
 
     questions = (
-        Question("What was your latest vitamin D blood test result?", ("blood_level_value", "blood_level_unit"),
-                 "Optional. A 25(OH)D result lets us estimate a dose for you; leave it empty if you have none."),
-        Question("How much vitamin D3 do you take each day now?", ("current_d3_iu",),
-                 "The dose we suggest is your new total, so we need to know what you already take. Enter 0 if none."),
+        Question("What was your latest vitamin D blood test result, and when was it taken?",
+                 ("blood_level_value", "blood_level_unit", "blood_level_tested_on"),
+                 "Optional. A 25(OH)D result lets us estimate a dose for you; the date tells us whether the level "
+                 "had settled on your current dose. Leave it empty if you have no result."),
+        Question("How much vitamin D3 do you take each day now, and since when?",
+                 ("current_d3_iu", "current_d3_since"),
+                 "The dose we suggest is your new total, so we need to know what you already take (0 if none). "
+                 "A level takes about 12 weeks to settle after a change."),
+        Question("Do you get vitamin D from anything else?",
+                 ("other_d3_daily_iu", "prescription_d3_iu", "prescription_d3_every_days"),
+                 "Multivitamins, calcium + D and cod-liver oil count towards the upper limit of 4,000 IU a day; "
+                 "a prescribed weekly or monthly dose is your prescriber's to manage. Leave empty if none."),
         Question("How much sun do you get?", ("sun_exposure",),
                  "Skin makes vitamin D in sunlight, so sun changes how much you need from food and supplements."),
     )
-    engine_fields = {"blood_level": "blood_level_value", "current_d3_iu": "current_d3_iu",
-                     "sun_exposure": "sun_exposure"}
+    engine_fields = {
+        "blood_level": "blood_level_value",
+        "blood_level.tested_on": "blood_level_tested_on",
+        "current_d3_iu": "current_d3_iu",
+        "current_d3_since": "current_d3_since",
+        "other_d3_daily_iu": "other_d3_daily_iu",
+        "prescription_d3": "prescription_d3_iu",
+        "sun_exposure": "sun_exposure",
+    }
 
     def clean(self) -> dict[str, Any]:
         cleaned = forms.Form.clean(self)
         if cleaned.get("blood_level_value") is not None and not cleaned.get("blood_level_unit"):
             self.add_error("blood_level_unit", "Choose the unit your result is in (ng/mL or nmol/L).")
+        if cleaned.get("blood_level_tested_on") and cleaned.get("blood_level_value") is None:
+            self.add_error("blood_level_value", "Give the result of the test whose date you entered.")
+        has_dose = cleaned.get("prescription_d3_iu") is not None
+        has_interval = cleaned.get("prescription_d3_every_days") is not None
+        if has_dose and not has_interval:
+            self.add_error("prescription_d3_every_days", "Choose how often you take the prescribed dose.")
+        if has_interval and not has_dose:
+            self.add_error("prescription_d3_iu", "Give the prescribed dose in IU, or leave both empty.")
         return super().clean()
 
     def answer_values(self) -> dict[str, Any]:
         data = self.cleaned_data
         value = data.get("blood_level_value")
-        blood_level = engine.BloodLevel(value=value, unit=data["blood_level_unit"]) if value is not None else None
+        blood_level = (
+            engine.BloodLevel(value=value, unit=data["blood_level_unit"], tested_on=data.get("blood_level_tested_on"))
+            if value is not None
+            else None
+        )
+        prescription = None
+        if data.get("prescription_d3_iu") is not None:
+            prescription = engine.PrescriptionD3(
+                iu=data["prescription_d3_iu"], every_days=data["prescription_d3_every_days"]
+            )
         return {
             "blood_level": blood_level,
             "current_d3_iu": data["current_d3_iu"],
+            "current_d3_since": data.get("current_d3_since"),
+            "other_d3_daily_iu": data.get("other_d3_daily_iu") or 0,
+            "prescription_d3": prescription,
             "sun_exposure": data["sun_exposure"],
         }
 
 
-class FoodGoalsSafetyForm(QuizStepForm):
-    title = "Food, goals and safety"
+class FoodGoalsForm(QuizStepForm):
+    title = "Food and goals"
     k2_food_frequency = forms.ChoiceField(
-        label="K2-rich foods",
+        label="Other K2 foods",
         choices=[("rarely", "Rarely or never"), ("weekly", "About once a week"), ("daily", "Most days")],
+        widget=forms.RadioSelect,
+    )
+    eats_natto_weekly = forms.ChoiceField(
+        label="Natto",
+        choices=[("no", "No natto, or less than once a week"), ("yes", "Natto at least once a week")],
         widget=forms.RadioSelect,
     )
     goals = forms.MultipleChoiceField(
@@ -203,32 +281,66 @@ class FoodGoalsSafetyForm(QuizStepForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one goal."},
     )
-    conditions = forms.MultipleChoiceField(
-        label="Safety screen",
-        required=False,
-        choices=[(code, CONDITION_LABELS[code]) for code in engine.CONDITIONS],
-        widget=forms.CheckboxSelectMultiple,
-    )
 
     questions = (
-        Question("How often do you eat K2-rich foods such as natto, hard cheese, egg yolks or liver?",
-                 ("k2_food_frequency",),
-                 "Food already gives some vitamin K2, so a K2-rich diet can lower the dose we suggest."),
+        Question("How often do you eat natto, and other K2 foods such as hard cheese, egg yolks or liver?",
+                 ("eats_natto_weekly", "k2_food_frequency"),
+                 "Natto is very rich in K2 (about 850 mcg in 3 oz), so weekly natto lowers the K2 dose we suggest; "
+                 "cheese and eggs give only a few micrograms a serving."),
         Question("What would you like vitamin D and K2 to help with?", ("goals",),
                  "It shapes the explanation we give; the doses stay within the same safe limits."),
-        Question("Does any of these apply to you?", ("conditions",),
-                 "Some medicines and conditions make vitamin D or K2 unsafe without a clinician: "
-                 "if one applies, we tell you so first. Leave all unticked if none applies."),
     )
-    engine_fields = {"k2_food_frequency": "k2_food_frequency", "goals": "goals", "conditions": "conditions"}
+    engine_fields = {"k2_food_frequency": "k2_food_frequency", "eats_natto_weekly": "eats_natto_weekly",
+                     "goals": "goals"}
 
     def answer_values(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
             "k2_food_frequency": data["k2_food_frequency"],
+            "eats_natto_weekly": data["eats_natto_weekly"] == "yes",
             "goals": frozenset(data["goals"]),
-            "conditions": frozenset(data.get("conditions") or ()),
         }
 
 
-QUIZ_STEPS: tuple[type[QuizStepForm], ...] = (AboutYouForm, VitaminDForm, FoodGoalsSafetyForm)
+def _screen_field(label: str, labels: dict[str, str], what: str) -> forms.MultipleChoiceField:
+    """A safety question with an explicit "None of these": ticking nothing is not an answer."""
+    return forms.MultipleChoiceField(
+        label=label,
+        choices=[*labels.items(), (NONE_OF_THESE, "None of these")],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": f"Tick the {what} that apply, or “None of these”."},
+    )
+
+
+class SafetyForm(QuizStepForm):
+    title = "Safety"
+    conditions = _screen_field("Conditions", CONDITION_LABELS, "conditions")
+    medications = _screen_field("Medicines", MEDICATION_LABELS, "medicines")
+
+    questions = (
+        Question("Does any of these apply to you?", ("conditions",),
+                 "Some conditions make vitamin D or K2 unsafe without a clinician: if one applies, we tell you so "
+                 "first. Tick “None of these” if none applies."),
+        Question("Do you take any of these medicines?", ("medications",),
+                 "Blood thinners rule out K2, and some medicines change how much vitamin D is safe or absorbed. "
+                 "Tick “None of these” if you take none of them."),
+    )
+    engine_fields = {"conditions": "conditions", "medications": "medications"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = forms.Form.clean(self)
+        for name in ("conditions", "medications"):
+            ticked = cleaned.get(name) or []
+            if NONE_OF_THESE in ticked and len(ticked) > 1:
+                self.add_error(name, "“None of these” cannot be ticked together with another answer.")
+        return super().clean()
+
+    def answer_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "conditions": frozenset(data["conditions"]) - {NONE_OF_THESE},
+            "medications": frozenset(data["medications"]) - {NONE_OF_THESE},
+        }
+
+
+QUIZ_STEPS: tuple[type[QuizStepForm], ...] = (AboutYouForm, VitaminDForm, FoodGoalsForm, SafetyForm)

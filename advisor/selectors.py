@@ -4,22 +4,27 @@ How products are matched (``matching_products_for``)
 ----------------------------------------------------
 Eligible products are active, have stock available, carry only nutrients the recommendation asks
 for (a D3+K2 combination counts for both; the K2 must be the recommended form, so nobody told to
-take no K2 is ever offered a product containing it) and stay within the per-serving limits: at
-most the recommendation's ``max_*_per_serving`` (the daily dose + 25 %) and never more than
-4,000 IU of D3.
+take no K2 is ever offered a product containing it) and, at one serving, stay within the limits:
+at most the recommendation's ``max_*_per_serving`` (what products should add a day + 25 %, and for
+D3 never past 4,000 IU from all sources) and never more than 4,000 IU of D3 a serving.
+
+Policy v2: a product below the dose is never offered silently. Each product gets the number of
+servings a day (1 to ``MAX_SERVINGS_PER_DAY``) that brings it closest to the dose without crossing a
+limit, and whatever it still lacks is named as its shortfall (``shortfall_iu`` for D3,
+``k2_shortfall_mcg`` for K2; 0 when the product reaches the dose).
 
 An *option* is what a person would buy: one combination product, or one D3 and one K2 product
 (or a single product when only one nutrient is recommended or only one side is in stock). It is
-scored at one serving a day:
+scored at those servings a day:
 
-* dose distance = the sum over the recommended nutrients of |dose per serving − daily dose| /
-  daily dose (a nutrient the option lacks counts 1.0, as if it gave nothing), rounded to two
-  decimals so that doses within half a percent count as equally close;
-* then price per day (price / servings per container, summed over the option's products);
+* dose distance = the sum over the recommended nutrients of |dose a day − daily dose| / daily dose
+  (a nutrient the option lacks counts 1.0, as if it gave nothing), rounded to two decimals so that
+  doses within half a percent count as equally close;
+* then price per day (price / servings per container × servings a day, summed over the option);
 * then the SKUs, so equal options always come out in the same order.
 
 The lowest option is the best; the next two distinct options are the alternatives. Everything
-comes from one product query plus one prefetch, whatever the size of the catalog.
+comes from one product query plus two prefetches, whatever the size of the catalog.
 """
 from __future__ import annotations
 
@@ -49,13 +54,20 @@ D3_MAX_IU_PER_SERVING = 4000
 # Used only when a stored outcome lacks its own limit: the policy's "dose + 25 %".
 DOSE_TOLERANCE = Decimal("1.25")
 ALTERNATIVE_COUNT = 2
+# More than four servings a day is more than people keep taking; below the dose after four, the
+# shortfall is named instead.
+MAX_SERVINGS_PER_DAY = 4
 
 Role = Literal["combo", "d3", "k2"]
 
 
 @dataclass(frozen=True)
 class ProductNeed:
-    """What a recommendation asks of the catalog: nutrients, daily doses and per-serving limits."""
+    """What a recommendation asks of the catalog: nutrients, what products should add a day, and limits.
+
+    ``d3_daily_iu`` is the D3 the products should add (the recommended total minus the other sources
+    a person keeps); ``max_*_per_serving`` bound what the offered products give a day.
+    """
 
     products_allowed: bool
     d3_daily_iu: int | None
@@ -68,7 +80,7 @@ class ProductNeed:
     def from_recommendation(cls, recommendation: engine.Recommendation) -> ProductNeed:
         return cls(
             products_allowed=recommendation.products_allowed,
-            d3_daily_iu=recommendation.d3.daily_iu if recommendation.d3 else None,
+            d3_daily_iu=recommendation.d3_from_products_iu or None,
             k2_form=recommendation.k2.form if recommendation.k2 else None,
             k2_daily_mcg=recommendation.k2.daily_mcg if recommendation.k2 else None,
             max_d3_iu_per_serving=recommendation.max_d3_iu_per_serving,
@@ -80,9 +92,11 @@ class ProductNeed:
         """From a stored ``engine.recommendation_to_dict`` outcome."""
         d3 = outcome.get("d3") or None
         k2 = outcome.get("k2") or None
+        # Rules v1 stored no other sources: the products gave the whole dose.
+        d3_iu = outcome["d3_from_products_iu"] if "d3_from_products_iu" in outcome else (d3 or {}).get("daily_iu")
         return cls(
             products_allowed=bool(outcome.get("products_allowed")),
-            d3_daily_iu=d3["daily_iu"] if d3 else None,
+            d3_daily_iu=d3_iu or None,
             k2_form=k2["form"] if k2 else None,
             k2_daily_mcg=k2["daily_mcg"] if k2 else None,
             max_d3_iu_per_serving=outcome.get("max_d3_iu_per_serving"),
@@ -123,6 +137,9 @@ class MatchedProduct:
     role: Role
     d3_iu: int | None           # per serving
     k2_mcg: Decimal | None      # per serving, of the recommended K2 form
+    servings_per_day: int = 1
+    shortfall_iu: int = 0       # D3 the product still lacks at these servings (0: it reaches the dose)
+    k2_shortfall_mcg: Decimal = Decimal(0)
 
     @property
     def available(self) -> int:
@@ -130,7 +147,7 @@ class MatchedProduct:
 
     @property
     def price_per_day(self) -> Decimal:
-        return self.product.price / self.product.servings_per_container
+        return self.product.price / self.product.servings_per_container * self.servings_per_day
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,7 @@ class ProductMatch:
 
     @property
     def best_price_per_30_days(self) -> Decimal:
+        """Thirty days of the best option at its servings a day."""
         return price_for_30_days(sum((item.price_per_day for item in self.best), Decimal(0)))
 
 
@@ -185,7 +203,8 @@ def _match(need: ProductNeed) -> ProductMatch:
         .distinct()
         .select_related("stock")
         .prefetch_related(
-            Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient"))
+            Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient")),
+            "images",  # the result page and the API show each product's picture
         )
     )
     matched = [m for m in (_matched_product(p, wanted, limits) for p in candidates) if m is not None]
@@ -210,13 +229,37 @@ def _matched_product(
     # The query already keeps out unwanted nutrients; this re-check keeps the rule in one readable place.
     if not amounts or any(code not in wanted for code in amounts):
         return None
-    if any(amount > limits[code] for code, amount in amounts.items()):
+    servings = _servings_per_day(amounts, wanted, limits)
+    if servings is None:
         return None
     d3_mcg = amounts.get(D3_CODE)
-    k2_mcg = next((amount for code, amount in amounts.items() if code != D3_CODE), None)
+    k2_code, k2_mcg = next(((code, amount) for code, amount in amounts.items() if code != D3_CODE), (None, None))
     role: Role = "combo" if d3_mcg is not None and k2_mcg is not None else ("d3" if d3_mcg is not None else "k2")
     d3_iu = int((d3_mcg * IU_PER_MCG_VITAMIN_D).to_integral_value()) if d3_mcg is not None else None
-    return MatchedProduct(product=product, role=role, d3_iu=d3_iu, k2_mcg=k2_mcg)
+    shortfall_iu = 0
+    if d3_mcg is not None:
+        shortfall_iu = int(max(wanted[D3_CODE] - d3_mcg * servings, Decimal(0)) * IU_PER_MCG_VITAMIN_D)
+    k2_shortfall = max(wanted[k2_code] - k2_mcg * servings, Decimal(0)) if k2_mcg is not None else Decimal(0)
+    return MatchedProduct(
+        product=product, role=role, d3_iu=d3_iu, k2_mcg=k2_mcg, servings_per_day=servings,
+        shortfall_iu=shortfall_iu, k2_shortfall_mcg=k2_shortfall,
+    )
+
+
+def _servings_per_day(
+    amounts: Mapping[str, Decimal], wanted: Mapping[str, Decimal], limits: Mapping[str, Decimal]
+) -> int | None:
+    """The servings a day (1 to MAX_SERVINGS_PER_DAY) that bring the product closest to the daily dose
+    without any nutrient crossing its limit, fewer servings on a tie; None if one serving already does."""
+    best: tuple[Decimal, int] | None = None
+    for servings in range(1, MAX_SERVINGS_PER_DAY + 1):
+        if any(amount * servings > limits[code] for code, amount in amounts.items()):
+            break
+        distance = sum((abs(amount * servings - wanted[code]) / wanted[code] for code, amount in amounts.items()),
+                       Decimal(0))
+        if best is None or distance < best[0]:
+            best = (distance, servings)
+    return best[1] if best else None
 
 
 def _options(matched: list[MatchedProduct], wanted: Mapping[str, Decimal]) -> list[ProductOption]:
@@ -263,9 +306,9 @@ def _pair_candidates(items: list[MatchedProduct], wanted: Mapping[str, Decimal])
 
 
 def _own_distance(item: MatchedProduct, wanted: Mapping[str, Decimal]) -> Decimal:
-    """How far this product alone is from the daily dose of the nutrient it gives."""
+    """How far this product alone, at its servings a day, is from the daily dose of the nutrient it gives."""
     return sum(
-        (abs(row.amount_mcg - wanted[row.nutrient.code]) / wanted[row.nutrient.code]
+        (abs(row.amount_mcg * item.servings_per_day - wanted[row.nutrient.code]) / wanted[row.nutrient.code]
          for row in item.product.nutrient_amounts.all()),
         Decimal(0),
     )
@@ -275,7 +318,8 @@ def _option(items: tuple[MatchedProduct, ...], wanted: Mapping[str, Decimal]) ->
     given: dict[str, Decimal] = {}
     for item in items:
         for row in item.product.nutrient_amounts.all():
-            given[row.nutrient.code] = given.get(row.nutrient.code, Decimal(0)) + row.amount_mcg
+            code = row.nutrient.code
+            given[code] = given.get(code, Decimal(0)) + row.amount_mcg * item.servings_per_day
     distance = sum((abs(given.get(code, Decimal(0)) - dose) / dose for code, dose in wanted.items()), Decimal(0))
     return ProductOption(
         items=items,

@@ -1,6 +1,7 @@
 """Write-side advisor operations: store a result, put its products in a cart, delete and purge."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
@@ -31,19 +32,30 @@ def recommendation_create(answers: engine.Answers, *, owner: AbstractBaseUser | 
     )
 
 
-def recommended_products_add_to_cart(*, result: AdvisorResult, cart: Cart) -> int:
-    """Add one of each best-matching product to the cart; returns how many products were added.
+def recommended_products_add_to_cart(
+    *, result: AdvisorResult, cart: Cart, product_ids: Collection[int] | None = None
+) -> int:
+    """Add one of each product of one matched option to the cart; returns how many were added.
 
-    The match is computed afresh, so a product that sold out since the page was shown is never
-    added. The first time anything is added, the result is marked as having led to a cart.
+    Without ``product_ids`` that is the best option; with them, the option (the best or an
+    alternative) made of exactly those products. Anything else (products that are not one of this
+    result's options, or an option that has sold out since the page was shown) adds nothing and
+    returns 0, so only this result's products ever go in, one of each. The match is computed afresh.
+    The first time anything is added, the result is marked as having led to a cart.
     """
     match = matching_products_for(result)
-    for item in match.best:
+    options = [match.best, *(alternative.items for alternative in match.alternatives)]
+    if product_ids is None:
+        chosen = list(match.best)
+    else:
+        wanted = set(product_ids)
+        chosen = next((list(items) for items in options if {item.product.pk for item in items} == wanted), [])
+    for item in chosen:
         cart.add(item.product, 1)
-    if match.best and result.led_to_cart_at is None:
+    if chosen and result.led_to_cart_at is None:
         result.led_to_cart_at = timezone.now()
         result.save(update_fields=["led_to_cart_at"])
-    return len(match.best)
+    return len(chosen)
 
 
 def advisor_result_delete(*, result: AdvisorResult) -> None:

@@ -11,40 +11,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shop.catalog_cache import catalog_cached, catalog_version, pinned_catalog_version
-
 from ..models import AdvisorResult
-from ..selectors import ProductNeed, food_lines_for, matching_products_for
+from ..presenter import present_result
 from ..services import recommendation_create
 from .serializers import (
     AdvisorAnswersSerializer,
     RecommendationSerializer,
     answers_validate,
-    recommendation_catalog_lines,
     recommendation_response_data,
 )
 
-FOOD_LINES_RETURNED = 8
-
 
 def _response_body(request: Request, result: AdvisorResult) -> dict:
-    version = catalog_version()
-    need = ProductNeed.from_outcome(result.outcome)
-    food_codes = list(result.outcome.get("food_nutrients") or ())
-    # The match and the food lines are cached per catalog version already; their API form is
-    # cached too, as plain values, so a response unpickles no model instances.
-    with pinned_catalog_version(version):
-        catalog_lines = catalog_cached(
-            version, "advisor-api-lines", need, food_codes,
-            build=lambda: recommendation_catalog_lines(
-                match=matching_products_for(need),
-                foods=food_lines_for(codes=food_codes, limit=FOOD_LINES_RETURNED),
-            ),
-        )
+    # The same presenter as the result page; its catalog half is cached per need and catalog version.
     return recommendation_response_data(
-        result=result,
+        presented=present_result(result),
         url=request.build_absolute_uri(reverse("advisor_api:recommendation_detail", args=[result.pk])),
-        catalog_lines=catalog_lines,
     )
 
 

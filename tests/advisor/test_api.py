@@ -33,6 +33,14 @@ VALID = {
 RESPONSE_KEYS = {
     "id", "url", "engine_version", "refer_to_clinician", "d3", "k2", "warnings", "rationale",
     "retest_after_weeks", "projection", "products", "foods",
+    # policy v2: what the page shows, from the same presenter
+    "created_on", "band", "band_label", "level", "urgent", "headline", "messages", "referral_reasons",
+    "clinician_questions", "pair", "d3_from_products_iu", "k2_alternative", "products_allowed", "price_per_30_days",
+    "alternatives", "next_test", "plateau", "food_note", "disclaimer",
+}
+PRODUCT_KEYS = {
+    "sku", "slug", "name", "url", "role", "available", "d3_iu_per_serving", "k2_mcg_per_serving", "servings_per_day",
+    "shortfall_iu", "k2_shortfall_mcg", "price_per_30_days", "dose_text",
 }
 
 
@@ -61,17 +69,24 @@ def test_create_answers_201_with_the_documented_shape(api, catalog):
     assert body["id"] == str(result.pk)
     assert body["url"] == f"http://testserver/api/advisor/recommendations/{result.pk}/"
     assert body["refer_to_clinician"] is False
-    assert body["d3"] == {"daily_iu": result.d3_daily_iu, "daily_mcg": result.d3_daily_iu / 40}
-    assert body["k2"] == {"form": "MK-7", "daily_mcg": result.k2_daily_mcg}
+    assert body["band"] == "inadequate"
+    assert body["referral_reasons"] == [] and body["clinician_questions"] == []
+    assert body["d3"] == {"daily_iu": 3500, "daily_mcg": 87.5, "text": "3,500 IU (87.5 mcg)"}
+    assert body["k2"] == {"form": "MK-7", "daily_mcg": 180, "text": "180 mcg MK-7"}
+    assert body["k2_alternative"]["form"] == "MK-4" and body["k2_alternative"]["daily_mcg"] == 1500
     assert body["retest_after_weeks"] == 12
-    assert all(set(line) == {"text", "source"} and line["source"] for line in body["rationale"])
+    assert body["next_test"]["kind"] == "retest"
+    assert all({"text", "source", "url", "internal"} == set(line) and line["source"] for line in body["rationale"])
     assert all(set(w) == {"code", "message"} for w in body["warnings"])
     assert body["projection"][0]["week"] == 0
     assert body["projection"][0]["ng_ml"] == pytest.approx(40 / 2.496, abs=0.01)
     assert {"week", "ng_ml"} <= set(body["projection"][0])
-    assert body["products"] == [
-        {"sku": "D3-3000", "slug": "d3-3000", "name": catalog["d3"].name, "role": "d3", "available": 100},
-        {"sku": "K2-180", "slug": "k2-180", "name": catalog["k2"].name, "role": "k2", "available": 100},
+    assert all(set(product) == PRODUCT_KEYS for product in body["products"])
+    # The 3,000 IU product is below the 3,500 IU dose and two a day would cross +25 %: the shortfall is named.
+    lines = [(p["sku"], p["role"], p["available"], p["servings_per_day"], p["shortfall_iu"]) for p in body["products"]]
+    assert lines == [
+        ("D3-3000", "d3", 100, 1, 500),
+        ("K2-180", "k2", 100, 1, 0),
     ]
     assert {"name": "Sockeye salmon", "nutrient": "d3", "amount": 568.0, "unit": "IU", "serving": "3 oz"} in body[
         "foods"
@@ -106,21 +121,103 @@ def test_the_doses_in_the_catalog_fixture_are_the_ones_recommended(api, catalog)
     """Keeps the product assertions above meaningful if the engine's numbers change."""
     body = api.post(CREATE, VALID, format="json").json()
 
-    assert body["d3"]["daily_iu"] == 3000
+    assert body["d3"]["daily_iu"] == 3500
     assert body["k2"]["daily_mcg"] == 180
 
 
-def test_referral_case_has_no_k2_and_no_products(api, catalog):
-    response = api.post(CREATE, {**VALID, "conditions": ["anticoagulants"]}, format="json")
+def test_referral_case_has_reasons_questions_and_no_products(api, catalog):
+    response = api.post(CREATE, {**VALID, "conditions": ["kidney_disease"]}, format="json")
 
     assert response.status_code == 201
     body = response.json()
     assert set(body) == RESPONSE_KEYS
     assert body["refer_to_clinician"] is True
-    assert body["k2"] is None
-    assert body["products"] == []
+    assert body["k2"] is None and body["d3"] is None
+    assert body["products"] == [] and body["alternatives"] == []
+    assert "kidney" in body["referral_reasons"][0]
+    assert body["clinician_questions"][0].startswith("Ask")
+    assert body["messages"][0] == {"kind": "referral", "code": "referral", "text": body["referral_reasons"][0]}
+
+
+def test_v1_anticoagulants_code_gets_d3_products_without_k2(api, catalog):
+    response = api.post(CREATE, {**VALID, "conditions": ["anticoagulants"]}, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["refer_to_clinician"] is False
+    assert body["k2"] is None and body["k2_alternative"] is None
+    assert [p["role"] for p in body["products"]] == ["d3"]
+    assert body["messages"][0]["kind"] == "prescriber"
     assert "no_k2_anticoagulant" in {w["code"] for w in body["warnings"]}
     assert all(food["nutrient"] == "d3" for food in body["foods"])
+    assert "steady" in body["food_note"]
+
+
+def test_11_9_ng_ml_refers_with_its_reason_in_the_api(api, catalog):
+    # Issue 11, item 4: the API said refer=true with no reason.
+    body = api.post(CREATE, {**VALID, "blood_level": {"value": 11.9, "unit": "ng/mL"}}, format="json").json()
+
+    assert body["refer_to_clinician"] is True
+    assert body["band"] == "deficient"
+    assert "below 12 ng/mL" in body["referral_reasons"][0]
+    assert body["clinician_questions"]
+
+
+def test_urgent_level_comes_first_in_the_api(api, catalog):
+    body = api.post(
+        CREATE, {**VALID, "blood_level": {"value": 160, "unit": "ng/mL"}, "conditions": ["kidney_disease"]},
+        format="json",
+    ).json()
+
+    assert body["urgent"] is True
+    assert body["referral_reasons"][0].startswith("Urgent")
+    assert body["messages"][0]["kind"] == "urgent"
+    assert body["headline"].startswith("Urgent")
+
+
+def test_v2_answers_are_accepted_and_stored(api, catalog):
+    body = {
+        **VALID,
+        "blood_level": {"value": 22, "unit": "ng/mL", "tested_on": "2026-01-15"},
+        "current_d3_iu": 1000,
+        "current_d3_since": "2025-06-01",
+        "other_d3_daily_iu": 400,
+        "eats_natto_weekly": True,
+        "medications": ["statin"],
+        "conditions": ["malabsorption"],
+    }
+    response = api.post(CREATE, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    stored = AdvisorResult.objects.get().answers
+    assert stored["blood_level"]["tested_on"] == "2026-01-15"
+    assert stored["current_d3_since"] == "2025-06-01"
+    assert stored["other_d3_daily_iu"] == 400
+    assert stored["eats_natto_weekly"] is True
+    assert stored["medications"] == ["statin"]
+    result = response.json()
+    assert result["d3"]["daily_iu"] == 600  # malabsorption caps D3 at the RDA
+    assert {"malabsorption_tell_clinician", "statin_note"} <= {w["code"] for w in result["warnings"]}
+
+
+def test_earlier_tests_give_an_own_response_line(api, catalog):
+    body = {
+        **VALID, "current_d3_iu": 1000, "blood_level": {"value": 24, "unit": "ng/mL", "tested_on": "2026-10-01"},
+        "previous_tests": [{"value": 15, "unit": "ng/mL", "tested_on": "2026-05-01", "daily_iu": 0}],
+    }
+    response = api.post(CREATE, body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert any("times the average estimate" in line["text"] for line in response.json()["rationale"])
+    assert AdvisorResult.objects.get().answers["previous_tests"][0]["tested_on"] == "2026-05-01"
+
+
+def test_a_prescription_is_referred(api, catalog):
+    body = api.post(CREATE, {**VALID, "prescription_d3": {"iu": 50000, "every_days": 7}}, format="json").json()
+
+    assert body["refer_to_clinician"] is True
+    assert "prescribed" in body["referral_reasons"][0]
+    assert body["products"] == []
 
 
 def test_get_returns_the_same_as_create(api, catalog):
@@ -174,6 +271,41 @@ def test_minimal_request_with_only_required_fields(api):
         ({"goals": "bone"}, "goals"),
         ({"conditions": ["flu"]}, "conditions"),
         ({"favourite_colour": "green"}, "favourite_colour"),
+        # Absurd numbers are a 400 naming the field, never an OverflowError.
+        ({"weight_kg": 10**400, "height_cm": 170}, "weight_kg"),
+        ({"height_cm": -(10**400)}, "height_cm"),
+        ({"blood_level": {"value": 10**400, "unit": "ng/mL"}}, "blood_level"),
+        ({"current_d3_iu": 10**400}, "current_d3_iu"),
+        ({"age": 10**400}, "age"),
+        ({"weight_kg": 70, "height_cm": None}, "height_cm"),  # a weight without a height
+        # The v2 answers.
+        ({"other_d3_daily_iu": -1}, "other_d3_daily_iu"),
+        ({"other_d3_daily_iu": 10**400}, "other_d3_daily_iu"),
+        ({"other_d3_daily_iu": "400"}, "other_d3_daily_iu"),
+        ({"prescription_d3": {"iu": 50000}}, "prescription_d3"),
+        ({"prescription_d3": {"iu": 50000, "every_days": 0}}, "prescription_d3"),
+        ({"prescription_d3": {"iu": 10**400, "every_days": 7}}, "prescription_d3"),
+        ({"prescription_d3": {"iu": 50000, "every_days": 7, "x": 1}}, "prescription_d3"),
+        ({"prescription_d3": 50000}, "prescription_d3"),
+        ({"blood_level": {"value": 30, "unit": "ng/mL", "tested_on": "yesterday"}}, "blood_level"),
+        ({"blood_level": {"value": 30, "unit": "ng/mL", "tested_on": "2999-01-01"}}, "blood_level"),
+        ({"blood_level": {"value": 30, "unit": "ng/mL", "tested_on": 20260101}}, "blood_level"),
+        ({"current_d3_iu": 1000, "current_d3_since": "2999-01-01"}, "current_d3_since"),
+        ({"current_d3_iu": 1000, "current_d3_since": "01/02/2026"}, "current_d3_since"),
+        ({"current_d3_since": "2026-01-01"}, "current_d3_since"),  # no current dose
+        ({"eats_natto_weekly": "yes"}, "eats_natto_weekly"),
+        ({"eats_natto_weekly": 1}, "eats_natto_weekly"),
+        ({"medications": ["aspirin"]}, "medications"),
+        ({"medications": "statin"}, "medications"),
+        ({"conditions": ["none"]}, "conditions"),
+        ({"blood_level": None, "previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01",
+                                                   "daily_iu": 0}]}, "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "daily_iu": 0}]}, "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": -1}]},
+         "previous_tests"),
+        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": 0}] * 6},
+         "previous_tests"),
+        ({"previous_tests": "20 ng/mL"}, "previous_tests"),
     ],
 )
 def test_bad_input_answers_400_on_that_field_and_stores_nothing(api, change, field):

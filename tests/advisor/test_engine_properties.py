@@ -3,15 +3,24 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date, timedelta
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from advisor import engine
-from advisor.engine import CONDITIONS, GOALS, Answers, BloodLevel, recommend
+from advisor.engine import CONDITION_CODES, GOALS, MEDICATIONS, Answers, BloodLevel, PrescriptionD3, recommend
 
-HARD_STOP_CONDITIONS = frozenset(CONDITIONS) - {"thiazide_diuretics"}
+HARD_STOP_CONDITIONS = frozenset({
+    "pregnant_or_breastfeeding", "trying_to_conceive", "kidney_disease", "high_calcium", "hyperparathyroidism",
+    "kidney_stones", "granulomatous_disease", "lymphoma",
+})
+BLOOD_THINNER_ANSWERS = ("vitamin_k_antagonist", "other_anticoagulant_or_antiplatelet", "bleeding_disorder",
+                         "anticoagulants")
+SOFT_FLAGS = frozenset({"thiazide", "digoxin", "corticosteroid", "anticonvulsant", "orlistat", "bile_acid_sequestrant",
+                        "malabsorption"})
 EXAMPLES = settings(max_examples=500, deadline=None)
+TODAY = date.today()
 
 # Tenths of a kg and of a cm, as scales and tape measures give them; kept off the very edges so a
 # pound or inch round trip can't step outside the valid range.
@@ -19,17 +28,31 @@ weights_kg = st.integers(201, 3999).map(lambda tenths: tenths / 10)
 heights_cm = st.integers(1001, 2499).map(lambda tenths: tenths / 10)
 # Hundredths of a unit, like lab reports.
 levels_ng_ml = st.integers(100, 40_000).map(lambda hundredths: hundredths / 100)
+recent_days = st.none() | st.integers(0, 3 * 365).map(lambda days: TODAY - timedelta(days=days))
 blood_levels = st.one_of(
-    levels_ng_ml.map(lambda value: BloodLevel(value, "ng/mL")),
-    st.integers(250, 99_840).map(lambda hundredths: BloodLevel(hundredths / 100, "nmol/L")),
+    st.builds(lambda value, tested_on: BloodLevel(value, "ng/mL", tested_on), levels_ng_ml, recent_days),
+    st.builds(
+        lambda hundredths, tested_on: BloodLevel(hundredths / 100, "nmol/L", tested_on),
+        st.integers(250, 99_840), recent_days,
+    ),
 )
 current_intakes = st.one_of(
     st.sampled_from([0, 400, 600, 800, 1000, 2000, 4000, 5000, 10_000]), st.integers(0, 100_000)
 )
+other_intakes = st.one_of(st.just(0), st.sampled_from([200, 400, 800, 1000, 2000]), st.integers(0, 100_000))
+prescriptions = st.one_of(
+    st.none(), st.builds(PrescriptionD3, st.sampled_from([20_000, 50_000, 100_000]), st.sampled_from([7, 14, 30]))
+)
 condition_sets = st.one_of(
     st.just(frozenset()),
     st.just(frozenset({"thiazide_diuretics"})),
-    st.frozensets(st.sampled_from(CONDITIONS)),
+    st.just(frozenset({"malabsorption"})),
+    st.frozensets(st.sampled_from(CONDITION_CODES)),
+)
+medication_sets = st.one_of(
+    st.just(frozenset()),
+    st.frozensets(st.sampled_from(MEDICATIONS), max_size=2),
+    st.frozensets(st.sampled_from(MEDICATIONS)),
 )
 
 
@@ -45,23 +68,50 @@ optional_levels = st.none() | blood_levels
 
 
 @st.composite
-def answers(draw, blood_level=optional_levels, weight_kg=optional_weights, height_cm=optional_heights):
+def earlier_tests(draw, latest: BloodLevel | None) -> tuple:
+    """Up to two earlier tests, each older than the latest, on their own dates."""
+    if latest is None:
+        return ()
+    newest = (latest.tested_on or TODAY) - timedelta(days=1)
+    days_back = draw(st.lists(st.integers(0, 2 * 365), max_size=2, unique=True))
+    return tuple(
+        engine.PreviousTest(draw(levels_ng_ml), "ng/mL", newest - timedelta(days=days), draw(current_intakes))
+        for days in days_back
+    )
+
+
+@st.composite
+def answers(draw, blood_level=optional_levels, weight_kg=optional_weights, height_cm=optional_heights,
+            since=recent_days, with_history=True):
+    current = draw(current_intakes)
+    weight = draw(weight_kg)
+    height = draw(height_cm)
+    level = draw(blood_level)
     return Answers(
         age=draw(ages),
-        current_d3_iu=draw(current_intakes),
+        current_d3_iu=current,
         sun_exposure=draw(sun_exposures),
         k2_food_frequency=draw(k2_food_frequencies),
         goals=draw(goal_sets),
         conditions=draw(condition_sets),
         sex=draw(sexes),
-        weight_kg=draw(weight_kg),
-        height_cm=draw(height_cm),
-        blood_level=draw(blood_level),
+        weight_kg=weight,
+        # A weight without a height is an error (policy v2); draw one whenever a weight is drawn.
+        height_cm=height if weight is None or height is not None else draw(heights_cm),
+        blood_level=level,
+        other_d3_daily_iu=draw(other_intakes),
+        prescription_d3=draw(prescriptions),
+        current_d3_since=draw(since) if current else None,
+        eats_natto_weekly=draw(st.booleans()),
+        medications=draw(medication_sets),
+        previous_tests=draw(earlier_tests(level)) if with_history else (),
     )
 
 
-# The level is replaced inside the test, so a fixed placeholder is drawn here.
-answers_with_any_level = answers(blood_level=st.just(BloodLevel(1, "ng/mL")))
+# The level is replaced inside the test, so a fixed placeholder is drawn here. No dose start date and no
+# earlier tests: the non-response referral (below 20 ng/mL after 12 known weeks, or an own response below a
+# third) replaces the dose by a referral, which its own cases test.
+answers_with_any_level = answers(blood_level=st.just(BloodLevel(1, "ng/mL")), since=st.none(), with_history=False)
 measured_answers = answers(weight_kg=weights_kg, height_cm=heights_cm)
 
 
@@ -69,21 +119,53 @@ def d3_iu(result: engine.Recommendation) -> int:
     return result.d3.daily_iu if result.d3 is not None else 0
 
 
+def total_intake(a: Answers) -> int:
+    return a.current_d3_iu + a.other_d3_daily_iu + (a.prescription_d3.daily_iu if a.prescription_d3 else 0)
+
+
 def is_hard_stop(a: Answers) -> bool:
     level = a.blood_level.ng_ml if a.blood_level else None
-    return a.age < 18 or bool(a.conditions & HARD_STOP_CONDITIONS) or (level is not None and level > 100)
+    return (
+        a.age < 18
+        or bool(a.conditions & HARD_STOP_CONDITIONS)
+        or (level is not None and level > 100)
+        or a.prescription_d3 is not None
+        or total_intake(a) >= 10_000
+    )
+
+
+def with_answer(a: Answers, **changes) -> Answers:
+    return Answers(**{**a.__dict__, **changes})
+
+
+@EXAMPLES
+@given(answers(), st.sampled_from(BLOOD_THINNER_ANSWERS))
+def test_no_k2_ever_with_any_blood_thinner_or_bleeding_disorder(a, code):
+    if code in MEDICATIONS:
+        a = with_answer(a, medications=a.medications | {code})
+    else:
+        a = with_answer(a, conditions=a.conditions | {code})
+    result = recommend(a)
+    assert result.k2 is None
+    assert result.k2_alternative is None
+    assert result.max_k2_mcg_per_serving is None
+    assert not {"k2-mk7", "k2-mk4"} & set(result.food_nutrients)
+    assert "steady" in result.food_note
+    # D3 may still be offered, after "tell your prescriber" (policy v2); the blood thinner alone never refers.
+    assert "blood_thinner_tell_prescriber" in {w.code for w in result.warnings}
+    if result.products_allowed:
+        assert result.d3_from_products_iu
 
 
 @EXAMPLES
 @given(answers())
-def test_anticoagulants_never_get_k2_or_products(a):
-    a = Answers(**{**a.__dict__, "conditions": a.conditions | {"anticoagulants"}})
-    result = recommend(a)
-    assert result.k2 is None
-    assert result.k2_alternative is None
-    assert result.products_allowed is False
-    assert result.max_k2_mcg_per_serving is None
-    assert not {"k2-mk7", "k2-mk4"} & set(result.food_nutrients)
+def test_a_blood_thinner_alone_never_refers_and_leaves_d3_as_without_it(a):
+    thinned = recommend(with_answer(a, medications=a.medications | {"other_anticoagulant_or_antiplatelet"}))
+    plain = recommend(with_answer(a, medications=a.medications - {"vitamin_k_antagonist",
+                                                                  "other_anticoagulant_or_antiplatelet"},
+                                  conditions=a.conditions - {"bleeding_disorder", "anticoagulants"}))
+    assert thinned.refer_to_clinician is plain.refer_to_clinician
+    assert thinned.d3 == plain.d3
 
 
 @EXAMPLES
@@ -91,7 +173,14 @@ def test_anticoagulants_never_get_k2_or_products(a):
 def test_ng_ml_and_nmol_l_give_identical_advice(a, level):
     in_ng = Answers(**{**a.__dict__, "blood_level": BloodLevel(level, "ng/mL")})
     in_nmol = Answers(**{**a.__dict__, "blood_level": BloodLevel(level * 2.496, "nmol/L")})
-    assert recommend(in_ng) == recommend(in_nmol)
+    # The text echoes the level as it was typed (unit first); apart from that echo, all is identical.
+    as_typed = [
+        json.dumps(engine.recommendation_to_dict(recommend(answers))).replace(
+            json.dumps(engine.level_text(answers.blood_level))[1:-1], "<level>"
+        )
+        for answers in (in_ng, in_nmol)
+    ]
+    assert as_typed[0] == as_typed[1]
 
 
 @EXAMPLES
@@ -130,6 +219,18 @@ def test_a_lower_level_never_gives_a_lower_dose(a, level_one, level_two):
     assert d3_iu(at_lower) >= d3_iu(at_higher)
 
 
+@EXAMPLES
+# Without earlier tests: a person's own measured response replaces the BMI-based average one.
+@given(answers(height_cm=heights_cm, weight_kg=weights_kg, with_history=False), weights_kg)
+@example(Answers(age=40, current_d3_iu=0, height_cm=175, weight_kg=70), 107)
+@example(Answers(age=40, current_d3_iu=0, height_cm=175, weight_kg=70, blood_level=BloodLevel(15, "ng/mL")), 107)
+def test_a_higher_bmi_never_gives_a_lower_dose(a, other_weight):
+    lighter, heavier = sorted((a.weight_kg, other_weight))
+    at_lighter = recommend(with_answer(a, weight_kg=lighter))
+    at_heavier = recommend(with_answer(a, weight_kg=heavier))
+    assert d3_iu(at_heavier) >= d3_iu(at_lighter)
+
+
 def assert_d3_never_above_the_adult_upper_limit(a: Answers, result: engine.Recommendation) -> None:
     # Stricter than the policy's "not without a referral": referred or not, no dose above 4,000 IU.
     assert d3_iu(result) <= 4000
@@ -137,25 +238,57 @@ def assert_d3_never_above_the_adult_upper_limit(a: Answers, result: engine.Recom
         assert result.max_d3_iu_per_serving <= 4000
 
 
+def assert_total_from_all_sources_stays_within_the_limit_when_products_add_d(
+    a: Answers, result: engine.Recommendation
+) -> None:
+    if result.products_allowed and result.d3_from_products_iu:
+        assert total_intake(a) <= 4000
+        assert a.prescription_d3 is None
+        assert a.other_d3_daily_iu + result.max_d3_iu_per_serving <= 4000
+        assert a.other_d3_daily_iu + result.d3_from_products_iu == result.d3.daily_iu
+    if total_intake(a) > 4000:
+        assert not result.d3_from_products_iu
+        assert result.warnings[0].code in ("current_above_ul", "urgent_level")
+
+
 def assert_hard_stops_refer_without_k2_or_products(a: Answers, result: engine.Recommendation) -> None:
     if not is_hard_stop(a):
         return
     assert result.refer_to_clinician is True
     assert result.referral_reasons
+    assert len(result.clinician_questions) == len(result.referral_reasons)
     assert result.k2 is None and result.k2_alternative is None
-    assert result.d3 is None or result.d3.daily_iu <= (800 if a.age > 70 else 600)
+    assert result.d3 is None
     assert result.products_allowed is False
+    assert result.max_d3_iu_per_serving is None and result.max_k2_mcg_per_serving is None
 
 
 def assert_referral_comes_with_reasons_and_no_products(a: Answers, result: engine.Recommendation) -> None:
     assert result.refer_to_clinician is bool(result.referral_reasons)
     if result.refer_to_clinician:
         assert result.products_allowed is False
+    level = a.blood_level.ng_ml if a.blood_level else None
+    urgent = level is not None and level > 150
+    assert result.urgent is urgent
+    if urgent:
+        assert result.referral_reasons[0].startswith("Urgent")
+        assert result.warnings[0].code == "urgent_level"
+
+
+def assert_capped_doses_never_claim_the_aim(a: Answers, result: engine.Recommendation) -> None:
+    text = " ".join(line.text for line in result.rationale)
+    if result.plateau is not None and result.plateau.capped:
+        assert "about 35 ng/mL" not in text
+        assert "dose_capped" in {w.code for w in result.warnings} or result.band == "target"
+    if result.band == "unknown":
+        assert "Retest" not in text
 
 
 def assert_serving_limits_are_consistent_with_the_doses(a: Answers, result: engine.Recommendation) -> None:
-    if result.d3 is not None and result.d3.daily_iu > 0:
-        assert result.max_d3_iu_per_serving == min(math.floor(result.d3.daily_iu * 1.25), 4000)
+    if result.d3_from_products_iu:
+        assert result.max_d3_iu_per_serving == min(
+            math.floor(result.d3_from_products_iu * 1.25), 4000 - a.other_d3_daily_iu
+        )
     else:
         assert result.max_d3_iu_per_serving is None
     if result.k2 is not None:
@@ -172,10 +305,10 @@ def assert_doses_stay_within_policy_ranges(a: Answers, result: engine.Recommenda
     if result.band == "unknown" and result.d3 is not None:
         assert 600 <= result.d3.daily_iu <= 2000
     if result.band == "target" and result.d3 is not None:
-        assert result.d3.daily_iu <= a.current_d3_iu
+        assert result.d3.daily_iu <= total_intake(a)
     if result.band in ("high", "very_high"):
         assert result.d3 is None
-    if "thiazide_diuretics" in a.conditions and result.d3 is not None:
+    if (a.medications | a.conditions) & SOFT_FLAGS and result.d3 is not None:
         assert result.d3.daily_iu <= (800 if a.age > 70 else 600)
 
 
@@ -212,8 +345,10 @@ def assert_answers_round_trip_through_json(a: Answers, result: engine.Recommenda
 EVERY_RECOMMENDATION_INVARIANT = (
     assert_answers_round_trip_through_json,
     assert_d3_never_above_the_adult_upper_limit,
+    assert_total_from_all_sources_stays_within_the_limit_when_products_add_d,
     assert_hard_stops_refer_without_k2_or_products,
     assert_referral_comes_with_reasons_and_no_products,
+    assert_capped_doses_never_claim_the_aim,
     assert_serving_limits_are_consistent_with_the_doses,
     assert_doses_stay_within_policy_ranges,
     assert_rationale_is_sourced_and_says_general_information,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,10 +13,12 @@ from advisor.engine_dose import (
     band_for_level,
     bmi_category,
     body_mass_index,
-    dose_for_rise,
-    round_up_to_step,
+    dose_response_for,
+    plateau_from_early_level,
+    reduced_total_dose,
     steady_state,
 )
+from advisor.engine_history import DatedLevel, personal_response
 
 
 def test_nmol_per_ng_factor_is_the_lab_manuals_2_496():
@@ -84,31 +87,86 @@ def test_band_edges(level, band):
     assert band_for_level(level) == band
 
 
-def test_facts_worked_example_doses_for_15_to_30_ng_ml():
-    # facts.md §2.1: +15 ng/mL needs ≈1,500 IU (Vieth), ≈2,100 (Heaney 2003), ≈3,100 (Ekwaru low-dose slope).
-    assert dose_for_rise(15, 10.0) == pytest.approx(1500)
-    assert dose_for_rise(15, 7.0) == pytest.approx(2143, abs=1)
-    assert dose_for_rise(15, 12.0 / 2.496) == pytest.approx(3120, abs=1)
+NORMAL = dose_response_for("normal")
+OBESE = dose_response_for("obese")
 
 
-def test_rounding_goes_up_to_500_steps_and_down_to_the_cap():
-    assert round_up_to_step(1) == 500
-    assert round_up_to_step(1500) == 1500
-    assert round_up_to_step(1501) == 2000
-    assert round_up_to_step(3800) == 4000
-    assert round_up_to_step(4001) == 4000
-    assert round_up_to_step(25_000) == 4000
+def test_the_curve_saturates_as_ekwaru_found():
+    # Ekwaru 2014 (policy v2): about 12 nmol/L per 1,000 IU near 0 IU/day, about 1.1 at 15,000–20,000 IU/day.
+    ekwaru = NORMAL.low
+    near_zero = NORMAL.rise(1000, ekwaru) - NORMAL.rise(0, ekwaru)
+    high = NORMAL.rise(18_000, ekwaru) - NORMAL.rise(17_000, ekwaru)
+    assert near_zero * 2.496 == pytest.approx(11.2, abs=0.3)  # the mean slope over the first 1,000 IU
+    assert high * 2.496 == pytest.approx(1.1, abs=0.15)
 
 
-def test_aimed_total_dose_adds_to_current_intake():
-    assert aimed_total_dose(level_ng_ml=25, current_iu=1000, slope_mid=7.0) == 2500  # 1000 + 1429 -> 2500
-    assert aimed_total_dose(level_ng_ml=25, current_iu=0, slope_mid=7.0) == 1500
+def test_the_linear_model_over_promised_at_high_doses():
+    # The linear model said 4,000 IU adds 28 ng/mL (7 per 1,000); the saturating curve says less.
+    assert NORMAL.rise(4000) < 0.8 * 28
+    assert NORMAL.rise(1000) == pytest.approx(6.55, abs=0.05)
 
 
-def test_steady_state_of_a_reduction_never_goes_below_the_remaining_share():
-    plateau = steady_state(level_ng_ml=25, current_iu=10_000, new_iu=4000, slope=7.0)
-    assert plateau == pytest.approx(10.0)  # linear would be 25 − 42 < 0
-    assert steady_state(level_ng_ml=25, current_iu=0, new_iu=2000, slope=7.0) == pytest.approx(39.0)
+def test_obesity_needs_two_and_a_half_times_the_dose_for_the_same_rise():
+    assert OBESE.rise(2500) == pytest.approx(NORMAL.rise(1000))
+    assert dose_response_for("overweight").rise(1500) == pytest.approx(NORMAL.rise(1000))
+
+
+def test_aimed_dose_is_the_smallest_500_step_reaching_35():
+    dose = aimed_total_dose(plateau_ng_ml=25, current_iu=1000, response=NORMAL)
+    assert dose % 500 == 0
+    reached = steady_state(level_ng_ml=25, current_iu=1000, new_iu=dose, response=NORMAL)
+    one_step_less = steady_state(level_ng_ml=25, current_iu=1000, new_iu=dose - 500, response=NORMAL)
+    assert reached >= 35 > one_step_less
+    assert aimed_total_dose(plateau_ng_ml=5, current_iu=0, response=OBESE) == 4000  # capped
+    assert aimed_total_dose(plateau_ng_ml=15, current_iu=0, response=NORMAL, cap=600) == 600
+
+
+def test_a_reduction_never_projects_below_zero_or_absurd_drops():
+    # The linear model's floor (level × new / current) took 25 ng/mL on 10,000 IU down to 10 at 4,000 IU.
+    plateau = steady_state(level_ng_ml=25, current_iu=10_000, new_iu=4000, response=NORMAL)
+    assert 10 < plateau < 25
+    assert steady_state(level_ng_ml=5, current_iu=10_000, new_iu=0, response=NORMAL) == pytest.approx(0)
+    assert steady_state(level_ng_ml=5, current_iu=10_000, new_iu=4000, response=NORMAL) > 0
+
+
+def test_a_level_measured_early_is_projected_to_its_plateau():
+    # Two half-lives (30 days) after starting 2,000 IU, a quarter of the rise is still to come.
+    plateau = plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=0, days_on_dose=30, response=NORMAL
+    )
+    assert plateau == pytest.approx(20 + NORMAL.rise(2000) * 0.25)
+    assert plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=0, days_on_dose=0, response=NORMAL
+    ) == pytest.approx(20 + NORMAL.rise(2000))
+    # From 1,000 to 2,000 IU only the difference is still to come; a reduction is heading down.
+    assert plateau_from_early_level(
+        level_ng_ml=20, daily_iu=2000, previous_iu=1000, days_on_dose=15, response=NORMAL
+    ) == pytest.approx(20 + (NORMAL.rise(2000) - NORMAL.rise(1000)) / 2)
+    assert plateau_from_early_level(
+        level_ng_ml=40, daily_iu=1000, previous_iu=4000, days_on_dose=15, response=NORMAL
+    ) < 40
+
+
+def test_reduction_target_is_the_largest_step_back_below_the_ceiling():
+    assert reduced_total_dose(plateau_ng_ml=60, current_iu=3000, response=NORMAL, ceiling_ng_ml=45) == 0
+    to = reduced_total_dose(plateau_ng_ml=55, current_iu=4000, response=NORMAL, ceiling_ng_ml=45)
+    assert 0 < to < 4000
+    assert steady_state(level_ng_ml=55, current_iu=4000, new_iu=to, response=NORMAL) <= 45
+    assert steady_state(level_ng_ml=55, current_iu=4000, new_iu=to + 500, response=NORMAL) > 45
+
+
+@pytest.mark.parametrize(
+    ("ng_ml", "text"),
+    [(11.999, "11.999"), (11.96, "11.96"), (12.0, "12.0"), (29.97, "29.97"), (25.04, "25.0"), (150.02, "150.02")],
+)
+def test_levels_never_display_as_the_band_edge_they_are_not_on(ng_ml, text):
+    assert engine.format_ng_ml(ng_ml) == text
+
+
+def test_29_95_nmol_l_does_not_read_as_12_ng_ml_below_12():
+    result = engine.recommend(Answers(age=40, current_d3_iu=0, blood_level=BloodLevel(29.95, "nmol/L")))
+    assert "12.0 ng/mL" not in " ".join(result.referral_reasons)
+    assert "29.95 nmol/L (11.999 ng/mL)" in result.referral_reasons[0]
 
 
 VALID = {"age": 40, "current_d3_iu": 0}
@@ -149,6 +207,24 @@ VALID = {"age": 40, "current_d3_iu": 0}
         ({"blood_level": BloodLevel("thirty", "ng/mL")}, "blood_level"),
         ({"blood_level": BloodLevel(math.inf, "ng/mL")}, "blood_level"),
         ({"blood_level": 30}, "blood_level"),
+        ({"medications": frozenset({"aspirin"})}, "medications"),
+        ({"medications": "statin"}, "medications"),
+        ({"other_d3_daily_iu": -1}, "other_d3_daily_iu"),
+        ({"other_d3_daily_iu": 100_001}, "other_d3_daily_iu"),
+        ({"other_d3_daily_iu": 400.5}, "other_d3_daily_iu"),
+        ({"other_d3_daily_iu": None}, "other_d3_daily_iu"),
+        ({"prescription_d3": engine.PrescriptionD3(0, 7)}, "prescription_d3"),
+        ({"prescription_d3": engine.PrescriptionD3(50_000, 0)}, "prescription_d3"),
+        ({"prescription_d3": engine.PrescriptionD3(10**400, 7)}, "prescription_d3"),
+        ({"prescription_d3": engine.PrescriptionD3(50_000, 366)}, "prescription_d3"),
+        ({"prescription_d3": {"iu": 50_000, "every_days": 7}}, "prescription_d3"),
+        ({"eats_natto_weekly": "yes"}, "eats_natto_weekly"),
+        ({"current_d3_iu": 1000, "current_d3_since": date.today() + timedelta(days=1)}, "current_d3_since"),
+        ({"current_d3_iu": 1000, "current_d3_since": "2026-01-01"}, "current_d3_since"),
+        ({"current_d3_since": date.today() - timedelta(days=10)}, "current_d3_since"),  # no current dose
+        ({"blood_level": BloodLevel(30, "ng/mL", date.today() + timedelta(days=1))}, "blood_level.tested_on"),
+        ({"blood_level": BloodLevel(30, "ng/mL", date(1900, 1, 1))}, "blood_level.tested_on"),
+        ({"weight_kg": 70}, "height_cm"),  # policy v2: a weight without a height is an error, never ignored
     ],
 )
 def test_each_bad_field_is_reported_by_name(changes, field):
@@ -160,7 +236,8 @@ def test_each_bad_field_is_reported_by_name(changes, field):
 
 def test_every_bad_field_is_reported_at_once():
     with pytest.raises(InvalidAnswers) as caught:
-        Answers(age=200, current_d3_iu=-5, sex="x", goals=frozenset(), weight_kg=5, blood_level=BloodLevel(0, "ng/mL"))
+        Answers(age=200, current_d3_iu=-5, sex="x", goals=frozenset(), weight_kg=5, height_cm=170,
+                blood_level=BloodLevel(0, "ng/mL"))
     assert set(caught.value.errors) == {"age", "current_d3_iu", "sex", "goals", "weight_kg", "blood_level"}
     assert isinstance(caught.value, ValueError)
     assert "age:" in str(caught.value)
@@ -179,9 +256,24 @@ def test_under_18_is_valid_not_an_error():
 
 
 def test_lists_of_goals_and_conditions_become_frozensets():
-    answers = Answers(age=40, current_d3_iu=0, goals=["bone", "heart"], conditions=["thiazide_diuretics"])
+    answers = Answers(age=40, current_d3_iu=0, goals=["bone", "heart"], conditions=["kidney_stones"],
+                      medications=["statin"])
     assert answers.goals == frozenset({"bone", "heart"})
-    assert answers.conditions == frozenset({"thiazide_diuretics"})
+    assert answers.conditions == frozenset({"kidney_stones"})
+    assert answers.medications == frozenset({"statin"})
+
+
+def test_the_v1_medicine_codes_among_conditions_mean_the_medicines():
+    answers = Answers(age=40, current_d3_iu=0, conditions=["anticoagulants", "thiazide_diuretics", "lymphoma"])
+    assert answers.conditions == frozenset({"lymphoma"})
+    assert answers.medications == frozenset({"vitamin_k_antagonist", "thiazide"})
+    assert answers == Answers(
+        age=40, current_d3_iu=0, conditions=["lymphoma"], medications=["vitamin_k_antagonist", "thiazide"]
+    )
+
+
+def test_a_weekly_prescription_is_a_daily_average():
+    assert engine.PrescriptionD3(50_000, 7).daily_iu == 7143
 
 
 def test_answers_dict_round_trip_and_json_safe():
@@ -189,8 +281,10 @@ def test_answers_dict_round_trip_and_json_safe():
 
     answers = Answers(
         age=52, current_d3_iu=1000, sun_exposure="low", k2_food_frequency="weekly", goals=frozenset({"bone"}),
-        conditions=frozenset({"thiazide_diuretics"}), sex="female", weight_kg=68.5, height_cm=165.0,
-        blood_level=BloodLevel(62.5, "nmol/L"),
+        conditions=frozenset({"malabsorption"}), sex="female", weight_kg=68.5, height_cm=165.0,
+        blood_level=BloodLevel(62.5, "nmol/L", date(2026, 9, 1)), other_d3_daily_iu=400,
+        prescription_d3=engine.PrescriptionD3(50_000, 30), current_d3_since=date(2026, 6, 1), eats_natto_weekly=True,
+        medications=frozenset({"statin", "orlistat"}),
     )
     data = json.loads(json.dumps(engine.answers_to_dict(answers)))
     assert engine.answers_from_dict(data) == answers
@@ -206,6 +300,10 @@ def test_answers_dict_round_trip_and_json_safe():
         ({**VALID, "goals": "bone"}, "goals"),
         ({**VALID, "conditions": [1, 2]}, "conditions"),
         ({**VALID, "age": "forty"}, "age"),
+        ({**VALID, "blood_level": {"value": 30, "unit": "ng/mL", "tested_on": "yesterday"}}, "blood_level.tested_on"),
+        ({**VALID, "prescription_d3": {"iu": 5}}, "prescription_d3"),
+        ({**VALID, "current_d3_since": 20260101}, "current_d3_since"),
+        ({**VALID, "medications": "statin"}, "medications"),
     ],
 )
 def test_answers_from_bad_dict_raises_invalid_answers(data, field):
@@ -214,6 +312,78 @@ def test_answers_from_bad_dict_raises_invalid_answers(data, field):
     assert field in caught.value.errors
 
 
+def test_a_v1_stored_answers_dict_still_reads():
+    v1 = {
+        "age": 52, "current_d3_iu": 1000, "sun_exposure": "low", "k2_food_frequency": "weekly", "goals": ["bone"],
+        "conditions": ["anticoagulants"], "sex": "female", "weight_kg": None, "height_cm": None,
+        "blood_level": {"value": 30, "unit": "ng/mL"},
+    }
+    answers = engine.answers_from_dict(v1)
+    assert answers.medications == frozenset({"vitamin_k_antagonist"})
+    assert answers.blood_level == BloodLevel(30, "ng/mL")
+
+
 def test_answers_from_dict_fills_defaults():
     answers = engine.answers_from_dict({"age": 30, "current_d3_iu": 0})
     assert answers == Answers(age=30, current_d3_iu=0)
+
+
+# --- own response from dated tests ---------------------------------------------------------------
+
+def test_tests_that_follow_the_middle_curve_measure_one_and_keep_the_estimate_near_one():
+    rise = NORMAL.rise(2000)
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise, date(2026, 6, 1), 2000)]
+
+    response = personal_response(tests, NORMAL)
+
+    assert response.measured == pytest.approx(1.0, abs=0.01)
+    assert response.scale == pytest.approx(1.0, abs=0.1)
+
+
+def test_twice_the_expected_rise_moves_the_estimate_part_of_the_way():
+    rise = NORMAL.rise(2000)
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + 2 * rise, date(2026, 6, 1), 2000)]
+
+    response = personal_response(tests, NORMAL)
+
+    assert response.measured == pytest.approx(2.0, abs=0.01)
+    assert 1.2 < response.scale < 2.0  # the prior pulls towards the average
+
+
+def test_a_test_before_the_plateau_counts_only_the_share_reached():
+    rise = NORMAL.rise(2000)
+    # 15 days after the change: half of the rise has happened.
+    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise / 2, date(2026, 1, 16), 2000)]
+
+    assert personal_response(tests, NORMAL).measured == pytest.approx(1.0, abs=0.01)
+
+
+def test_the_same_dose_before_each_test_is_not_informative():
+    tests = [DatedLevel(15, date(2026, 1, 1), 1000), DatedLevel(25, date(2026, 6, 1), 1000)]
+
+    assert personal_response(tests, NORMAL) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 1, 1), 0),)}, "latest test"),
+        ({"blood_level": BloodLevel(30, "ng/mL", date(2026, 1, 1)),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), 0),)}, "older than your latest"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(0.1, "ng/mL", date(2026, 2, 1), 0),)}, "between 1 and 400"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), -5),)}, "from 0 to 100,000"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": (engine.PreviousTest(20, "ng/mL", None, 0),)}, "its date is required"),
+        ({"blood_level": BloodLevel(30, "ng/mL"),
+          "previous_tests": tuple(engine.PreviousTest(20, "ng/mL", date(2026, 1, n), 0) for n in range(1, 7))},
+         "at most 5"),
+        ({"blood_level": BloodLevel(30, "ng/mL"), "previous_tests": ({"value": 20},)}, "Give each earlier test"),
+    ],
+)
+def test_bad_earlier_tests_are_reported_on_previous_tests(changes, message):
+    with pytest.raises(InvalidAnswers) as caught:
+        Answers(**{**VALID, **changes})
+    assert set(caught.value.errors) == {"previous_tests"}
+    assert message in caught.value.errors["previous_tests"]

@@ -162,8 +162,8 @@ def test_matching_uses_a_fixed_number_of_queries(catalog_size, django_assert_num
         ProductFactory(doses={"k2-mk7": 90 + n % 10})
         ProductFactory(doses={"d3": 50, "k2-mk7": 90 + n % 10})
 
-    # The catalog version (the match's cache key), the products, their nutrient amounts.
-    with django_assert_num_queries(3):
+    # The catalog version (the match's cache key), the products, their nutrient amounts, their images.
+    with django_assert_num_queries(4):
         match = matching_products_for(NEED)
         [item.available for item in match.best]
     # Then the cached match until the catalog changes: only the version is read.
@@ -171,3 +171,95 @@ def test_matching_uses_a_fixed_number_of_queries(catalog_size, django_assert_num
         again = matching_products_for(NEED)
         [item.available for item in again.best]
     assert [item.product.sku for item in again.best] == [item.product.sku for item in match.best]
+
+
+# --- policy v2: servings a day, or the shortfall named ------------------------------------------------
+
+
+def d3_need(iu: int) -> ProductNeed:
+    return ProductNeed(True, iu, None, None, min(int(iu * 1.25), 4000), None)
+
+
+def offered(match) -> list:
+    return list(match.best) + [item for option in match.alternatives for item in option.items]
+
+
+@pytest.mark.parametrize(
+    ("need_iu", "product_iu", "servings", "shortfall"),
+    [
+        (3000, 2000, 1, 1000),  # issue 11: a 2,000 IU product "at one serving a day" for 3,000; 2 would be 4,000
+        (1500, 1000, 1, 500),   # issue 11: a 1,000 IU tablet for 1,500; 2 would be 2,000 (> 1,875)
+        (1500, 500, 3, 0),
+        (4000, 2000, 2, 0),     # issue 11: the 2,000 IU alternative for 4,000 is two a day
+        (4000, 1000, 4, 0),
+        (4000, 800, 4, 800),    # at most four servings a day; the rest is named
+        (2000, 2500, 1, 0),     # above the dose within 25 %
+    ],
+)
+def test_a_product_below_the_dose_comes_with_servings_or_its_shortfall(need_iu, product_iu, servings, shortfall):
+    ProductFactory(sku="D3", doses={"d3": Decimal(product_iu) / 40})
+
+    (item,) = matching_products_for(d3_need(need_iu)).best
+
+    assert (item.servings_per_day, item.shortfall_iu) == (servings, shortfall)
+    assert item.d3_iu * item.servings_per_day + item.shortfall_iu >= need_iu
+
+
+def test_servings_a_day_count_in_the_price_and_the_ranking():
+    ProductFactory(sku="D3-1000", doses={"d3": 25}, price="6.00", servings_per_container=60)
+    ProductFactory(sku="D3-2000", doses={"d3": 50}, price="9.00", servings_per_container=60)
+
+    match = matching_products_for(d3_need(2000))
+
+    assert [(i.product.sku, i.servings_per_day) for i in match.best] == [("D3-2000", 1)]
+    (alternative,) = match.alternatives
+    assert [(i.product.sku, i.servings_per_day) for i in alternative.items] == [("D3-1000", 2)]
+    assert alternative.price_per_30_days == Decimal("6.00")  # 2 a day of a 60-serving jar at 6.00
+
+
+def test_alternatives_follow_the_same_rule_and_the_exact_dose_wins():
+    ProductFactory(sku="D3-4000", doses={"d3": 100})
+    ProductFactory(sku="D3-2000", doses={"d3": 50})
+    ProductFactory(sku="D3-3000", doses={"d3": 75})
+
+    match = matching_products_for(d3_need(4000))
+
+    assert [i.product.sku for i in match.best] == ["D3-4000"]
+    alternatives = {i.product.sku: (i.servings_per_day, i.shortfall_iu) for o in match.alternatives for i in o.items}
+    assert alternatives == {"D3-2000": (2, 0), "D3-3000": (1, 1000)}
+
+
+def test_k2_servings_and_shortfall():
+    ProductFactory(sku="K2-45", doses={"k2-mk7": 45})
+
+    (item,) = matching_products_for(ProductNeed(True, None, "MK-7", 90, None, 112)).best
+
+    assert (item.servings_per_day, item.k2_shortfall_mcg) == (2, 0)
+
+
+def test_with_other_sources_the_products_add_only_the_rest_and_never_cross_4000_in_all():
+    recommendation = engine.recommend(
+        engine.Answers(age=40, current_d3_iu=0, other_d3_daily_iu=1000, blood_level=engine.BloodLevel(15, "ng/mL"))
+    )
+    assert recommendation.d3.daily_iu == 4000 and recommendation.d3_from_products_iu == 3000
+    ProductFactory(sku="D3-4000", doses={"d3": 100})
+    ProductFactory(sku="D3-3000", doses={"d3": 75})
+    ProductFactory(sku="D3-1000", doses={"d3": 25})
+
+    match = matching_products_for(recommendation)
+
+    assert [(i.product.sku, i.servings_per_day) for i in match.best if i.role == "d3"] == [("D3-3000", 1)]
+    assert all(1000 + i.d3_iu * i.servings_per_day <= 4000 for i in offered(match) if i.d3_iu)
+    assert "D3-4000" not in {i.product.sku for i in offered(match)}
+
+
+def test_above_the_upper_limit_in_total_no_product_adds_vitamin_d():
+    recommendation = engine.recommend(
+        engine.Answers(age=40, current_d3_iu=5000, blood_level=engine.BloodLevel(25, "ng/mL"))
+    )
+    ProductFactory(sku="D3", doses={"d3": 50})
+    ProductFactory(sku="COMBO", doses={"d3": 50, "k2-mk7": 180})
+    ProductFactory(sku="K2", doses={"k2-mk7": 180})
+
+    assert recommendation.products_allowed
+    assert {i.product.sku for i in offered(matching_products_for(recommendation))} == {"K2"}

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from advisor import engine
-from advisor.selectors import matching_products_for
+from advisor.selectors import MAX_SERVINGS_PER_DAY, matching_products_for
 from shop.models import Product
+from tests.advisor.test_engine_properties import answers
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,28 +40,8 @@ def catalog() -> None:
     ProductFactory(doses={"d3": 25, "k2-mk4": 1500})
 
 
-blood_levels = st.one_of(
-    st.none(),
-    st.builds(engine.BloodLevel, value=st.floats(min_value=2, max_value=160), unit=st.just("ng/mL")),
-    st.builds(engine.BloodLevel, value=st.floats(min_value=5, max_value=399), unit=st.just("nmol/L")),
-)
-answers = st.builds(
-    engine.Answers,
-    age=st.integers(min_value=12, max_value=100),
-    current_d3_iu=st.sampled_from([0, 400, 1000, 2000, 4000, 10000]),
-    sun_exposure=st.sampled_from(engine.SUN_EXPOSURES),
-    k2_food_frequency=st.sampled_from(engine.K2_FOOD_FREQUENCIES),
-    goals=st.frozensets(st.sampled_from(engine.GOALS), min_size=1),
-    conditions=st.frozensets(st.sampled_from(engine.CONDITIONS), max_size=2),
-    sex=st.sampled_from(engine.SEXES),
-    weight_kg=st.one_of(st.none(), st.floats(min_value=40, max_value=180)),
-    height_cm=st.one_of(st.none(), st.floats(min_value=140, max_value=210)),
-    blood_level=blood_levels,
-)
-
-
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(answers=answers)
+@given(answers=answers())
 def test_every_product_offered_is_eligible(catalog, answers):
     recommendation = engine.recommend(answers)
 
@@ -72,7 +52,7 @@ def test_every_product_offered_is_eligible(catalog, answers):
         assert offered == []
         return
     allowed_codes = set()
-    if recommendation.d3 and recommendation.d3.daily_iu:
+    if recommendation.d3_from_products_iu:
         allowed_codes.add("d3")
     if recommendation.k2:
         allowed_codes.add({"MK-7": "k2-mk7", "MK-4": "k2-mk4"}[recommendation.k2.form])
@@ -84,14 +64,22 @@ def test_every_product_offered_is_eligible(catalog, answers):
         assert product.stock.available > 0
         amounts = {row.nutrient.code: row.amount_mcg for row in product.nutrient_amounts.select_related("nutrient")}
         assert amounts and set(amounts) <= allowed_codes
+        assert 1 <= item.servings_per_day <= MAX_SERVINGS_PER_DAY
         if "d3" in amounts:
             iu = amounts["d3"] * 40
             assert iu <= 4000
-            assert iu <= recommendation.max_d3_iu_per_serving
+            assert iu * item.servings_per_day <= recommendation.max_d3_iu_per_serving
+            # Never below the dose silently: servings a day reach it, or the shortfall is named.
+            need = recommendation.d3_from_products_iu
+            assert iu * item.servings_per_day + item.shortfall_iu >= need - 1
+            assert item.shortfall_iu == max(int(need - iu * item.servings_per_day), 0)
+            # The total from all sources stays within the adult upper limit.
+            assert answers.other_d3_daily_iu + iu * item.servings_per_day <= 4000
         k2_amounts = [amount for code, amount in amounts.items() if code != "d3"]
         for amount in k2_amounts:
             assert recommendation.k2 is not None
-            assert amount <= Decimal(recommendation.max_k2_mcg_per_serving)
+            assert amount * item.servings_per_day <= Decimal(recommendation.max_k2_mcg_per_serving)
+            assert amount * item.servings_per_day + item.k2_shortfall_mcg >= recommendation.k2.daily_mcg
     if recommendation.k2 is None:
         assert all(item.k2_mcg is None for item in offered)
 
