@@ -8,6 +8,7 @@ revoke it by deleting it.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -23,6 +24,13 @@ class ApiTokenAdmin(TokenAdmin):
     @admin.display(description="Key (first characters)")
     def key_prefix(self, token: ApiToken) -> str:
         return str(token)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            # Only active staff may hold a token, as only they get one from the token endpoint: the
+            # add form must not be a way round that rule.
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_fields(self, request, obj: ApiToken | None = None):
         return ("user",) if obj is None else ("key_prefix", "user", "created")

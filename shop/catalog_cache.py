@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.request import split_domain_port
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
@@ -64,6 +65,35 @@ def catalog_cache_key(version: str, name: str, *parts: object) -> str:
     # into a short key that every cache backend accepts.
     digest = hashlib.sha256(repr((version, parts)).encode()).hexdigest()[:40]
     return f"catalog:{name}:{digest}"
+
+
+def canonical_site(request: HttpRequest) -> str | None:
+    """Where the request was sent (scheme, host and script prefix) as a cache-key part, or None if
+    the answer may not be cached.
+
+    Cached answers can hold absolute URLs (the API's) and every page holds links under the script
+    prefix, so these are part of their key; each has exactly one canonical spelling, and every
+    other one is answered fresh rather than adding entries:
+
+    - the host: Django accepts an allowed host with any port, letter case or trailing dot
+      (``127.0.0.1:1``, ``:2``, …, ``:0080``, ``Shop.Example.``), so only a host ALLOWED_HOSTS
+      names exactly (a pattern such as ``.example.com`` matches names without end), in lower case,
+      without trailing dot and with no port or the server's own, is a key;
+    - the script prefix: gunicorn takes it from a ``SCRIPT_NAME`` request header sent from an
+      address in its ``forwarded_allow_ips``, so only ``FORCE_SCRIPT_NAME`` (or none) is a key.
+
+    Raises DisallowedHost, as the views would, for a host that is not allowed at all.
+    """
+    host = request.get_host()
+    domain, port = split_domain_port(host)
+    if domain not in {allowed.lower() for allowed in settings.ALLOWED_HOSTS}:
+        return None
+    if host not in (domain, f"{domain}:{request.META.get('SERVER_PORT')}"):
+        return None
+    script_prefix = request.path.removesuffix(request.path_info)
+    if script_prefix != (settings.FORCE_SCRIPT_NAME or "").rstrip("/"):
+        return None
+    return f"{request.scheme}://{host}{script_prefix}"
 
 
 def catalog_cache_get(key: str) -> object | None:
@@ -183,11 +213,13 @@ def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
     canonical = cache_query(request.GET)
     if canonical is None:
         return None
-    # The host (validated here against ALLOWED_HOSTS, as the views would) and scheme: a page never
-    # crosses sites, should it ever hold an absolute URL.
-    host = request.get_host()
+    # The site (scheme, host, script prefix): a page never crosses sites, should it ever hold an
+    # absolute URL.
+    site = canonical_site(request)
+    if site is None:
+        return None
     version = catalog_version()
-    key = catalog_cache_key(version, "page", request.scheme, host, request.path, canonical)
+    key = catalog_cache_key(version, "page", site, request.path_info, canonical)
     return SharedPageRequest(key, version)
 
 

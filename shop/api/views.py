@@ -26,7 +26,7 @@ from config.api import Conflict, ErrorSerializer
 from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
 from config.ratelimit import ClientRateThrottle
-from shop.catalog_cache import catalog_cached, catalog_version
+from shop.catalog_cache import canonical_site, catalog_cached, catalog_version
 from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
@@ -78,10 +78,11 @@ class SharedCatalogDataMixin:
 
     def shared_response(self, request: Request, build: Callable[[], Response]) -> Response:
         canonical = exact_query(request.META.get("QUERY_STRING", ""), self.cache_query)
-        if canonical is None:
+        site = canonical_site(request)
+        if canonical is None or site is None:
             return build()
         data = catalog_cached(
-            catalog_version(), f"api:{type(self).__name__}", request.scheme, request.get_host(), request.path,
+            catalog_version(), f"api:{type(self).__name__}", site, request.path_info,
             canonical, build=lambda: build().data,
         )
         return Response(data)

@@ -1,30 +1,6 @@
-# Credentials written into a supplier's feed URL move to write-only fields. Written on main as shop
-# 0005_supplier_feed_url_credentials, while the model still lived in the shop app, and folded in
-# here when the app split reached main.
+# Credentials written into a supplier's feed URL move to write-only fields.
 
 from django.db import migrations, models
-
-COLUMNS = ["feed_url_userinfo", "feed_url_secret_query"]
-
-
-def add_missing_columns(apps, schema_editor):
-    # A database migrated on main between the credential change and the app split has the columns
-    # already (from that shop migration): only the missing ones are added.
-    Supplier = apps.get_model("stock_sync", "Supplier")
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        existing = {column.name for column in connection.introspection.get_table_description(
-            cursor, Supplier._meta.db_table
-        )}
-    for name in COLUMNS:
-        if name not in existing:
-            schema_editor.add_field(Supplier, Supplier._meta.get_field(name))
-
-
-def remove_columns(apps, schema_editor):
-    Supplier = apps.get_model("stock_sync", "Supplier")
-    for name in COLUMNS:
-        schema_editor.remove_field(Supplier, Supplier._meta.get_field(name))
 
 
 def split_stored_feed_urls(apps, schema_editor):
@@ -48,21 +24,16 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AddField(
-                    model_name="supplier",
-                    name="feed_url_userinfo",
-                    field=models.CharField(blank=True, editable=False, max_length=500),
-                ),
-                migrations.AddField(
-                    model_name="supplier",
-                    name="feed_url_secret_query",
-                    field=models.CharField(blank=True, editable=False, max_length=500),
-                ),
-            ],
+        migrations.AddField(
+            model_name="supplier",
+            name="feed_url_userinfo",
+            field=models.CharField(blank=True, editable=False, max_length=500),
         ),
-        migrations.RunPython(add_missing_columns, remove_columns),
+        migrations.AddField(
+            model_name="supplier",
+            name="feed_url_secret_query",
+            field=models.CharField(blank=True, editable=False, max_length=500),
+        ),
         # Going back leaves the credentials in their own fields: they are never merged into the shown URL.
         migrations.RunPython(split_stored_feed_urls, migrations.RunPython.noop),
     ]

@@ -100,3 +100,40 @@ def test_the_same_filters_in_another_order_share_one_entry(catalog):
     fetch("/products/?sort=-price&nutrient=d3")
     fetch("/products/?sort=-price&nutrient=d3&q=&price_min=")   # the filter form's empty inputs
     assert cache_key_count() == count
+
+
+def test_500_spellings_of_the_allowed_host_add_no_cache_entries(catalog, settings):
+    """Django accepts an allowed host with any port, letter case or trailing dot (testserver:1,
+    TestServer., testserver:0080 …), and the host is part of a cached answer's key (the API's data
+    holds absolute URLs): only the host's canonical spelling may create entries."""
+    settings.ALLOWED_HOSTS = ["testserver", "shop.example"]
+    for url in CANONICAL_PAGES + CANONICAL_API:
+        assert fetch(url) == 200, url
+    canonical = cache_key_count()
+
+    # (testserver:80 is the server's own port: a canonical spelling of its own, cached apart.)
+    spellings = [f"testserver:{port}" for port in range(81, 480)] + [
+        f"{'SHOP.example' if i % 2 else 'shop.example.'}:{'0' * i}80" for i in range(100)
+    ] + ["shop.example."]
+    for host in spellings:
+        client = Client(HTTP_HOST=host)
+        assert client.get("/").status_code == 200, host
+        assert APIClient(HTTP_HOST=host).get("/api/products/").status_code == 200, host
+
+    assert cache_key_count() == canonical
+
+
+def test_script_names_sent_by_a_client_add_no_cache_entries(catalog):
+    """gunicorn takes the script prefix from a SCRIPT_NAME header sent from an address it trusts
+    (127.0.0.1 by default); every prefix changes the links in a page, so only the configured one
+    (FORCE_SCRIPT_NAME, here none) may be cached."""
+    for url in ["/", "/api/products/"]:
+        assert fetch(url) == 200
+    canonical = cache_key_count()
+
+    for index in range(100):
+        prefix = f"/p{index}"
+        assert Client().get("/", SCRIPT_NAME=prefix).status_code == 200
+        assert APIClient().get("/api/products/", SCRIPT_NAME=prefix).status_code == 200
+
+    assert cache_key_count() == canonical

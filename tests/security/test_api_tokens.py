@@ -88,6 +88,19 @@ def test_a_token_cannot_be_moved_to_another_user(token_admin, token):
     assert Token.objects.get(key=token.key).user.username == "holder"
 
 
+def test_the_admin_creates_tokens_for_staff_only(token_admin, shopper):
+    """The admin's add form is another way to get a token: it offers active staff only, as the
+    token endpoint does."""
+    response = token_admin.post(token_admin_url("add"), {"user": shopper.pk})
+    assert response.status_code == 200  # the form again, with an error on the user
+    assert "user" in response.context["adminform"].form.errors
+    assert not Token.objects.filter(user=shopper).exists()
+
+    inactive = StaffUserFactory(username="gone", is_active=False)
+    token_admin.post(token_admin_url("add"), {"user": inactive.pk})
+    assert not Token.objects.filter(user=inactive).exists()
+
+
 def test_creating_and_revoking_in_the_admin_logs_no_key(token_admin):
     user = StaffUserFactory(username="newcomer")
     response = token_admin.post(token_admin_url("add"), {"user": user.pk}, follow=True)
