@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,10 @@ class AdvisorResult(models.Model):
     d3_daily_iu = models.PositiveIntegerField(null=True, blank=True)
     k2_form = models.CharField(max_length=10, null=True, blank=True)
     k2_daily_mcg = models.PositiveIntegerField(null=True, blank=True)
+    # The customer who took the quiz while logged in (listed in their account, deleted with it).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="advisor_results"
+    )
     led_to_cart_at = models.DateTimeField(
         null=True, blank=True, help_text="When the recommended products were first added to a cart."
     )

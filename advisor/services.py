@@ -5,6 +5,7 @@ from collections.abc import Collection
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,10 +16,12 @@ from .models import AdvisorResult
 from .selectors import matching_products_for
 
 
-def recommendation_create(answers: engine.Answers) -> AdvisorResult:
-    """Run the engine on valid answers and store the answers and the outcome as one result."""
+def recommendation_create(answers: engine.Answers, *, owner: AbstractBaseUser | None = None) -> AdvisorResult:
+    """Run the engine on valid answers and store the answers and the outcome as one result
+    (owned by the customer who was logged in, if any)."""
     recommendation = engine.recommend(answers)
     return AdvisorResult.objects.create(
+        owner=owner,
         engine_version=recommendation.engine_version,
         answers=engine.answers_to_dict(answers),
         outcome=engine.recommendation_to_dict(recommendation),

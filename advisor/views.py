@@ -162,7 +162,7 @@ def _finish(request: HttpRequest, state: QuizState) -> HttpResponse:
         state.step = number
         state.save()
         return _render_step(request, number, forms[number - 1])
-    result = recommendation_create(answers)
+    result = recommendation_create(answers, owner=request.user if request.user.is_authenticated else None)
     state.clear()
     return redirect(result)
 

@@ -132,47 +132,22 @@ class ErrorDocumentingAutoSchema(AutoSchema):
         return responses
 
 
-def _wants_api_error(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _body_too_large_response() -> JsonResponse:
+def api_body_too_large_response() -> JsonResponse:
     message = f"The request body is larger than this API accepts ({settings.API_MAX_BODY_BYTES:,} bytes)."
     return JsonResponse(error_body(status_code=413, code="too_large", message=message), status=413)
-
-
-class ApiBodyLimitMiddleware:
-    """Refuse an API request whose declared body is over API_MAX_BODY_BYTES before anything reads it.
-
-    The API's bodies are small (answers, a login), far below what the HTML forms need
-    (DATA_UPLOAD_MAX_MEMORY_SIZE), so the API has its own, lower limit. Django reads no body without
-    a Content-Length, so the header is all there is to check. A body under this limit but over
-    Django's own still gets the 413 in the error format, from ``bad_request`` below.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _wants_api_error(request) and _declared_length(request) > settings.API_MAX_BODY_BYTES:
-            return _body_too_large_response()
-        return self.get_response(request)
-
-
-def _declared_length(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0  # Django reads no body for a Content-Length it cannot parse
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 for what Django refuses before a view answers (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
     too many form fields, a bad Host header): the error format under /api/, Django's page elsewhere.
     Django has logged it to django.security already."""
-    if _wants_api_error(request):
+    if is_api_request(request):
         if isinstance(exception, RequestDataTooBig):
-            return _body_too_large_response()
+            return api_body_too_large_response()
         return JsonResponse(
             error_body(status_code=400, code="bad_request", message="The request is malformed."), status=400
         )
@@ -181,7 +156,7 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404 for an unknown URL: the error format under /api/, Django's page elsewhere."""
-    if _wants_api_error(request):
+    if is_api_request(request):
         return JsonResponse(
             error_body(status_code=404, code="not_found", message="No API endpoint at this address."), status=404
         )
@@ -190,7 +165,7 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500: the error format under /api/ (no details: they are in the logs), Django's page elsewhere."""
-    if _wants_api_error(request):
+    if is_api_request(request):
         return JsonResponse(
             error_body(status_code=500, code="server_error", message="An unexpected error occurred."), status=500
         )

@@ -25,6 +25,9 @@ urlpatterns = [
         name="api-docs",
     ),
     path("advisor/", include("advisor.urls")),
+    # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
+    path("account/", include("allauth.urls")),
+    path("account/", include("accounts.urls")),
     path("", include("shop.urls")),
 ]
 

@@ -10,6 +10,7 @@ import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
@@ -155,7 +156,7 @@ class Product(models.Model):
     # doses in IU and mcg) is the same code that reads queries.
     search_document = models.TextField(blank=True, default="", editable=False)
     # Kept up to date by PostgreSQL itself (a stored generated column) and GIN-indexed (migration
-    # 0007), so a search neither parses documents nor can find a stale one.
+    # 0008), so a search neither parses documents nor can find a stale one.
     search_vector = models.GeneratedField(
         expression=SearchDocumentVector("search_document"), output_field=SearchVectorField(), db_persist=True
     )
@@ -344,6 +345,11 @@ class Order(models.Model):
 
     # The confirmation page lives at this unguessable id; the integer pk is never shown to shoppers.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The customer account the order belongs to (accounts app): set by a logged-in checkout, or when
+    # an account verifies the email a guest order was placed with. Guest orders have none.
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
     email = models.EmailField()
     full_name = models.CharField(max_length=120)

@@ -6,7 +6,7 @@ form, description and doses, in the shop's vocabulary (shop.search_terms), so "M
 words; a product matches when its document holds every one (the last may be the start of a word).
 
 - PostgreSQL: full-text search over ``Product.search_vector``, the document as a tsvector that the
-  database generates and stores itself, with a GIN index (migration 0007), ranked by ``ts_rank``.
+  database generates and stores itself, with a GIN index (migration 0008), ranked by ``ts_rank``.
   A query word the catalog does not hold is corrected with pg_trgm's trigram similarity against
   the catalog's words.
 - SQLite (the embedded default): whole-word LIKE tests on the padded document (``" mk7 "``),

@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.services import address_remember, checkout_initial
 from config.ratelimit import rate_limited
 
 from .cart import Cart
@@ -505,14 +506,21 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("shop:cart")
     provider = get_payment_provider()
     problems: dict[str, list] = {"price_changes": [], "shortages": [], "removed": []}
-    form = CheckoutForm(request.POST or None)
+    customer = request.user if request.user.is_authenticated else None
+    # A logged-in customer's form starts from the address their last checkout kept.
+    form = CheckoutForm(request.POST or None, initial=checkout_initial(customer) if customer else None)
     if request.method == "POST" and form.is_valid():
         request_lines = [
             OrderRequestLine(product_id=line.product.pk, quantity=line.quantity, expected_unit_price=line.added_price)
             for line in lines
         ]
         try:
-            order = order_place(lines=request_lines, shipping=ShippingDetails(**form.cleaned_data), payment=provider)
+            order = order_place(
+                lines=request_lines,
+                shipping=ShippingDetails(**form.cleaned_data),
+                payment=provider,
+                customer=customer,
+            )
         except PriceChanged as error:
             # The shopper now sees the new prices; confirming again orders at them.
             cart.accept_current_prices()
@@ -534,6 +542,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
             messages.info(request, "Your cart is empty. Add a product before checking out.")
             return redirect("shop:cart")
         else:
+            if customer:
+                address_remember(customer=customer, order=order)
             cart.clear()
             messages.success(request, f"Thank you! Your order {order.number} is placed.")
             return redirect(order)

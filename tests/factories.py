@@ -4,10 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from factory.django import DjangoModelFactory
 
+from accounts.models import Address
 from shop.models import (
     FoodNutrientAmount,
     FoodSource,
@@ -152,3 +154,37 @@ class StaffUserFactory(DjangoModelFactory):
             user.user_permissions.add(
                 Permission.objects.get(content_type__app_label=app_label, codename=codename)
             )
+
+
+CUSTOMER_PASSWORD = "customer-pass-2026"  # noqa: S105 (test data)
+
+
+class CustomerFactory(DjangoModelFactory):
+    """A customer account whose email is verified (allauth's EmailAddress), as after sign-up.
+    ``CustomerFactory(verified=False)`` leaves it unverified."""
+
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"customer-{n}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    password = factory.django.Password(CUSTOMER_PASSWORD)
+
+    @factory.post_generation
+    def verified(user, create: bool, value: bool | None, **kwargs) -> None:
+        if create:
+            EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=value is not False)
+
+
+class AddressFactory(DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    customer = factory.SubFactory(CustomerFactory)
+    full_name = "Casey Customer"
+    phone = "+1 555 0199"
+    address_line1 = "9 Saved Road"
+    city = "Keepington"
+    postal_code = "54321"
+    country = "CA"

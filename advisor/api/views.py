@@ -42,7 +42,8 @@ class RecommendationCreateView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        result = recommendation_create(answers_validate(request.data))
+        owner = request.user if request.user.is_authenticated else None
+        result = recommendation_create(answers_validate(request.data), owner=owner)
         return Response(_response_body(request, result), status=status.HTTP_201_CREATED)
 
 

@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    # Before allauth: its templates (accounts/templates/allauth/) override allauth's own.
+    "accounts",
+    "allauth",
+    "allauth.account",
     "shop",
     "stock_sync",
     "advisor",
@@ -74,8 +78,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
-    # Before anything could read a request body: an API body over API_MAX_BODY_BYTES is refused unread.
-    "config.api.ApiBodyLimitMiddleware",
+    # Before anything could read a request body: a body over its part of the site's ceiling is refused unread.
+    "config.body_limit.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session middleware: a visitor without cookies gets a shared cached page without it.
     "shop.middleware.SharedPageCacheMiddleware",
@@ -85,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into the 429 response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -132,10 +137,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# django-axes first: it refuses locked-out logins before any password is checked.
+# django-axes first: it refuses locked-out logins before any password is checked. The admin logs in
+# with a username (ModelBackend), customers with their email address (allauth's backend).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 LANGUAGE_CODE = "en-us"
@@ -198,6 +205,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VitaShop <orders@vitashop.example>")
 STAFF_NOTIFICATION_EMAILS = env_list("STAFF_NOTIFICATION_EMAILS", ["staff@vitashop.example"])
+
+# Development writes each email to a file under var/mail/ and logs one line saying where.
+EMAIL_FILE_PATH = Path(os.environ.get("EMAIL_FILE_PATH", VAR_DIR / "mail"))
 
 # --- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -273,6 +283,44 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
 # The same client address as every other per-client limit (config/clients.py).
 AXES_CLIENT_IP_CALLABLE = "config.clients.client_address"
+# The admin posts "username", customers (allauth) "login" with their email address: both count as
+# the username, so a customer's failures lock out that email from that address, not the address.
+AXES_USERNAME_CALLABLE = "accounts.axes.login_username"
+
+# --- Customer accounts (django-allauth, account part only) ---------------------------------------
+# Customers sign up and log in with their email address; the username allauth fills in is never shown.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# No login (so no order history) before the address is verified: guest orders placed with that
+# address are attached to the account then (accounts/signals.py).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CHANGE_EMAIL = True
+# Sign-up and password reset answer the same whether or not the address has an account.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "VitaShop: "
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
+# allauth's own limits, counted in the default cache per client address (config.clients.client_address,
+# through AccountAdapter.get_client_ip). Failed logins per account are axes' job.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("ACCOUNT_RATE_LIMIT_LOGIN", "30/m/ip"),
+    "signup": os.environ.get("ACCOUNT_RATE_LIMIT_SIGNUP", "20/m/ip"),
+    "confirm_email": "1/3m/key",
+    "reset_password": os.environ.get("ACCOUNT_RATE_LIMIT_RESET", "20/m/ip,5/m/key"),
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    # Per client only: a per-account limit would let anyone lock a customer out from anywhere.
+    # Repeated failures on one account from one client are axes' lockout, as for the admin.
+    "login_failed": os.environ.get("ACCOUNT_RATE_LIMIT_LOGIN_FAILED", "10/m/ip"),
+}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:overview"
+ACCOUNT_LOGOUT_REDIRECT_URL = "shop:home"
 
 # --- Clients and rate limits --------------------------------------------------------------------
 # How many reverse proxies stand in front of the app, each appending to X-Forwarded-For: the

@@ -20,7 +20,8 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY") or _local_secret_key()
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Each email goes to a file in EMAIL_FILE_PATH (var/mail/), with one log line saying which.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "config.mail.FileEmailBackend")
 # The demo supplier reads its sample feed from a file in the checkout.
 STOCK_SYNC_ALLOW_LOCAL_FILES = env_bool("STOCK_SYNC_ALLOW_LOCAL_FILES", True)
 # Development and tests serve static files straight from the apps' folders (whitenoise's finders);

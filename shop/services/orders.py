@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -101,7 +102,11 @@ def _check_products(lines: Sequence[OrderRequestLine], products: dict[int, Produ
 
 @transaction.atomic
 def order_place(
-    *, lines: Sequence[OrderRequestLine], shipping: ShippingDetails, payment: PaymentProvider | None = None
+    *,
+    lines: Sequence[OrderRequestLine],
+    shipping: ShippingDetails,
+    payment: PaymentProvider | None = None,
+    customer: AbstractBaseUser | None = None,
 ) -> Order:
     """Create an order from the shopper's lines and hold its stock, all in one transaction.
 
@@ -118,6 +123,7 @@ def order_place(
     _check_products(lines, products)
 
     order = Order(
+        customer=customer,
         email=shipping.email,
         full_name=shipping.full_name,
         phone=shipping.phone,

@@ -126,11 +126,13 @@ def test_too_many_form_fields_is_a_400_in_the_error_format(settings):
     assert_api_error(response, 400, "bad_request")
 
 
-def test_a_big_body_outside_the_api_is_left_to_django(settings):
+def test_a_big_body_outside_the_api_gets_the_sites_page_not_the_error_format(settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = Client().post("/cart/add/", {"pad": "x" * 200})
-    assert response.status_code == 400
+    # Refused unread by the storefront's body ceiling (config/body_limit.py), as an HTML page.
+    assert response.status_code == 413
     assert not response["Content-Type"].startswith("application/json")
+    assert "more than this page accepts" in response.content.decode()
 
 
 def test_a_30_mb_body_to_a_staff_endpoint_is_refused_before_it_is_read():

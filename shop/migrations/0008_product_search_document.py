@@ -48,7 +48,7 @@ def remove_search_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0006_stock_sync_models_leave_for_stock_sync")]
+    dependencies = [("shop", "0007_order_customer")]
 
     operations = [
         migrations.RunPython(create_pg_trgm, migrations.RunPython.noop),
