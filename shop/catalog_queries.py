@@ -26,7 +26,15 @@ from urllib.parse import urlencode
 from django.http import QueryDict
 
 from .models import Product
-from .selectors import D3_IU_BANDS, FILTER_NUTRIENT_CODES, K2_MCG_BANDS, PRICE_BANDS, PRODUCT_SORTS, RangeBand
+from .selectors import (
+    D3_IU_BANDS,
+    FILTER_NUTRIENT_CODES,
+    K2_MCG_BANDS,
+    PRICE_BANDS,
+    PRODUCT_SORTS,
+    SEARCH_SORT,
+    RangeBand,
+)
 
 # Pages past this one are rendered fresh: shoppers rarely go that deep, crawlers do, and the number
 # of pages grows with the catalog.
@@ -105,7 +113,8 @@ PRODUCT_LIST_PARAMETERS: dict[str, Parameter] = {
         for name, end in zip(names, ("low", "high"), strict=True)
     },
     "in_stock": Parameter(("on",)),
-    "sort": Parameter(tuple(PRODUCT_SORTS)),
+    # "Best match" sorts a search, and searches are never cached.
+    "sort": Parameter(tuple(key for key in PRODUCT_SORTS if key != SEARCH_SORT)),
     "page": PAGE,
 }
 FILTER_PARAMETERS = ("nutrient", "form", "in_stock")

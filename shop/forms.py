@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from .models import Nutrient, Product
-from .selectors import DEFAULT_SORT, FILTER_NUTRIENT_CODES, PRODUCT_SORTS, ProductFilters
+from .selectors import DEFAULT_SORT, FILTER_NUTRIENT_CODES, PRODUCT_SORTS, SEARCH_SORT, ProductFilters
 
 MAX_SEARCH_LENGTH = 100
 
@@ -60,6 +60,7 @@ class ProductFilterForm(forms.Form):
     def to_filters(self) -> ProductFilters:
         """The filters from the valid fields only (call after is_valid())."""
         data = self.cleaned_data
+        q = data.get("q") or ""
         return ProductFilters(
             nutrients=tuple(data.get("nutrient") or ()),
             forms=tuple(data.get("form") or ()),
@@ -70,8 +71,9 @@ class ProductFilterForm(forms.Form):
             price_min=data.get("price_min"),
             price_max=data.get("price_max"),
             in_stock=bool(data.get("in_stock")),
-            q=data.get("q") or "",
-            sort=data.get("sort") or DEFAULT_SORT,
+            q=q,
+            # A search is sorted best match first unless the shopper chose an order.
+            sort=data.get("sort") or (SEARCH_SORT if q else DEFAULT_SORT),
         )
 
 

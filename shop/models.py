@@ -11,8 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
@@ -61,6 +62,13 @@ class Nutrient(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        # Its names are in the search documents of the products that carry it. One transaction, so
+        # the catalog version moves with the documents (shop.signals bumps it first in a transaction).
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _refresh_search_documents(list(self.product_amounts.values_list("product_id", flat=True)))
+
     def get_absolute_url(self) -> str:
         return reverse("shop:nutrient_detail", args=[self.code])
 
@@ -71,6 +79,30 @@ class Nutrient(models.Model):
     @property
     def is_k2(self) -> bool:
         return self.code in (self.Code.K2_MK4, self.Code.K2_MK7)
+
+
+# The text search configuration of the search vector: no stemming or stop words, because the
+# shop's own normaliser (shop.search_terms) has already written the document in its vocabulary.
+SEARCH_CONFIG = "simple"
+
+
+class SearchDocumentVector(models.Func):
+    """The search document as a tsvector on PostgreSQL. Other databases have no tsvector: there the
+    column is NULL and the search reads the document itself (shop.search)."""
+
+    output_field = SearchVectorField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return compiler.compile(SearchVector(*self.source_expressions, config=SEARCH_CONFIG))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return "NULL", []
+
+
+def _refresh_search_documents(product_ids: list[int]) -> None:
+    from .search import products_search_documents_refresh  # shop.search reads these models
+
+    products_search_documents_refresh(product_ids=product_ids)
 
 
 class ProductQuerySet(models.QuerySet):
@@ -119,6 +151,15 @@ class Product(models.Model):
     nutrients = models.ManyToManyField(Nutrient, through="ProductNutrient", related_name="products")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The product's words in the shop's search vocabulary (shop.search), rewritten on every save of
+    # the product or of its doses. Built in Python because the vocabulary (MK-7 = mk7, 2,000 = 2000,
+    # doses in IU and mcg) is the same code that reads queries.
+    search_document = models.TextField(blank=True, default="", editable=False)
+    # Kept up to date by PostgreSQL itself (a stored generated column) and GIN-indexed (migration
+    # 0008), so a search neither parses documents nor can find a stale one.
+    search_vector = models.GeneratedField(
+        expression=SearchDocumentVector("search_document"), output_field=SearchVectorField(), db_persist=True
+    )
 
     objects = ProductQuerySet.as_manager()
 
@@ -132,6 +173,15 @@ class Product(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"
+
+    def save(self, *args, **kwargs) -> None:
+        from .search import product_search_document_for_save  # shop.search reads these models
+
+        self.search_document = product_search_document_for_save(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_document"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product_detail", args=[self.slug])
@@ -164,6 +214,19 @@ class ProductNutrient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nutrient.short_name}: {self.amount_mcg} mcg"
+
+    # A dose is part of its product's search document ("2000 iu", "mk7"): rewritten in the same
+    # transaction, so the catalog version moves with it (as for Nutrient.save).
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            _refresh_search_documents([self.product_id])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            _refresh_search_documents([self.product_id])
+        return result
 
     @property
     def amount_iu(self) -> int | None:

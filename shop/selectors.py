@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import (
     Exists,
@@ -30,6 +31,7 @@ from .models import (
     ProductNutrient,
     in_stock_q,
 )
+from .search import RELEVANCE_ORDER, SearchPlan, search_condition, search_plan, search_relevance
 
 K2_CODES = (Nutrient.Code.K2_MK4.value, Nutrient.Code.K2_MK7.value)
 FILTER_NUTRIENT_CODES = (Nutrient.Code.D3.value, *K2_CODES)
@@ -44,6 +46,8 @@ class SortOption:
 # The sort keys are what the query string carries; the ordering always ends with the pk so pages
 # never shuffle products that tie.
 PRODUCT_SORTS: dict[str, SortOption] = {
+    # A search's default; without a search it is the name order (there is nothing to rank by).
+    "relevance": SortOption("Best match", RELEVANCE_ORDER),
     "name": SortOption("Name (A–Z)", (F("name").asc(), "pk")),
     "price": SortOption("Price: low to high", (F("price").asc(), "name", "pk")),
     "-price": SortOption("Price: high to low", (F("price").desc(), "name", "pk")),
@@ -57,6 +61,7 @@ PRODUCT_SORTS: dict[str, SortOption] = {
     "newest": SortOption("Newest first", (F("created_at").desc(), "-pk")),
 }
 DEFAULT_SORT = "name"
+SEARCH_SORT = "relevance"
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,11 @@ class ProductFilters:
     in_stock: bool = False
     q: str = ""
     sort: str = DEFAULT_SORT
+
+    @cached_property
+    def search(self) -> SearchPlan | None:
+        """What ``q`` searches for (corrected if mistyped), worked out once for the list and facets."""
+        return search_plan(self.q) if self.q else None
 
 
 # Quick-pick ranges offered next to the free min/max inputs, each shown with its count.
@@ -148,10 +158,8 @@ def _filter_conditions(filters: ProductFilters) -> dict[str, Q]:
         conditions["price"] = _range_q("price", filters.price_min, filters.price_max)
     if filters.in_stock:
         conditions["in_stock"] = in_stock_q()
-    if filters.q:
-        conditions["q"] = Q(name__icontains=filters.q) | Q(brand__icontains=filters.q) | Q(
-            description__icontains=filters.q
-        )
+    if filters.search:
+        conditions["q"] = search_condition(filters.search.terms)
     return conditions
 
 
@@ -175,7 +183,12 @@ def _dose_subquery(codes: Iterable[str]) -> Subquery:
 def product_list(*, filters: ProductFilters) -> QuerySet[Product]:
     """Active products matching the filters, sorted, with what a product card needs prefetched."""
     queryset = Product.objects.active().filter(*_filter_conditions(filters).values())
-    sort = PRODUCT_SORTS.get(filters.sort, PRODUCT_SORTS[DEFAULT_SORT])
+    sort_key = filters.sort if filters.sort in PRODUCT_SORTS else DEFAULT_SORT
+    if filters.search:
+        queryset = queryset.annotate(**search_relevance(filters.search.terms))
+    elif sort_key == SEARCH_SORT:
+        sort_key = DEFAULT_SORT
+    sort = PRODUCT_SORTS[sort_key]
     return (
         queryset.with_available()
         .annotate(
@@ -267,7 +280,7 @@ class _FacetRow:
 def _facet_rows(filters: ProductFilters) -> list[_FacetRow]:
     # The search has no facet of its own, so it simply narrows the rows.
     queryset = Product.objects.active()
-    if filters.q:
+    if filters.search:
         queryset = queryset.filter(_filter_conditions(filters)["q"])
     codes = list(Nutrient.Code.values)
     doses = {

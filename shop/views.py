@@ -38,9 +38,11 @@ from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutFo
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES
 from .payments import get_payment_provider
+from .search import search_with_fewer_words
 from .selectors import (
     FOOD_COLUMNS,
     PRODUCT_SORTS,
+    SEARCH_SORT,
     RangeBand,
     food_table,
     foods_by_nutrient,
@@ -139,6 +141,10 @@ def _product_list_content(query: QueryDict) -> SafeString:
     filters = form.to_filters()
     page = _paginate(query, product_list(filters=filters), notes)
     facets = product_facets(filters=filters)
+    # Nothing found for words the catalog knows: the same search with one word fewer.
+    fewer_words = (
+        search_with_fewer_words(filters.search.terms) if filters.search and not page.paginator.count else []
+    )
     return render_fragment(
         "shop/fragments/product_list.html",
         _page_context(
@@ -149,7 +155,13 @@ def _product_list_content(query: QueryDict) -> SafeString:
             page=page,
             products=page.object_list,
             facets=facets,
-            sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items()],
+            fewer_words=fewer_words,
+            # "Best match" only means something for a search.
+            sorts=[(key, option.label) for key, option in PRODUCT_SORTS.items() if key != SEARCH_SORT or filters.q],
+            # The same filters without the search (and without its best-match order).
+            clear_search_query=_query_without(
+                query, "q", "page", sort="" if filters.sort == SEARCH_SORT else filters.sort
+            ),
             price_links=_band_links(query, facets.prices, "price_min", "price_max"),
             d3_links=_band_links(query, facets.d3_doses, "d3_min", "d3_max"),
             k2_links=_band_links(query, facets.k2_doses, "k2_min", "k2_max"),

@@ -369,6 +369,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "advisor": os.environ.get("THROTTLE_RATE_ADVISOR", "30/min"),
         "login": os.environ.get("THROTTLE_RATE_LOGIN", "10/min"),
+        # Search-as-you-type asks once per pause in typing, so a shopper needs a few a second at most.
+        "search": os.environ.get("THROTTLE_RATE_SEARCH", "120/min"),
         # "Email me this result" on the advisor's result page (a plain view that uses the same throttle).
         "advisor_email": os.environ.get("THROTTLE_RATE_ADVISOR_EMAIL", "5/hour"),
     },

@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 
 from config.openapi import ALLOW_EMPTY_VALUE_EXTENSION
 from shop.catalog_queries import PAGE, Parameter, canonical_pairs
-from shop.forms import ProductFilterForm
+from shop.forms import MAX_SEARCH_LENGTH, ProductFilterForm
 from shop.models import Nutrient, Order
 from shop.selectors import ProductFilters
 
@@ -122,6 +122,12 @@ def food_query(query: QueryDict) -> str | None:
     return None if pairs is None else urlencode(pairs)
 
 
+class SearchSuggestionQueryForm(forms.Form):
+    q = forms.CharField(label="What the shopper has typed so far", required=False, max_length=MAX_SEARCH_LENGTH,
+                        strip=False)
+
+
+SEARCH_SUGGESTION_QUERY_PARAMETERS = form_query_parameters(SearchSuggestionQueryForm)
 
 
 class OrderQueryForm(forms.Form):

@@ -181,3 +181,20 @@ class StaffAuthTokenSerializer(AuthTokenSerializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send as `Authorization: Token <token>`.")
+
+
+class SearchSuggestionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    brand = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, suggestion) -> str:
+        return _absolute_url(self.context, suggestion.url)
+
+
+class SearchSuggestionsSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The query as received.")
+    corrected_query = serializers.CharField(
+        allow_null=True, help_text="What was searched for instead, when the query's words are not in the catalog."
+    )
+    suggestions = SearchSuggestionSerializer(many=True, help_text="At most 8 products, best match first.")

@@ -5,6 +5,7 @@ from . import views
 app_name = "shop-api"
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product-list"),
+    path("search/suggestions/", views.SearchSuggestionsView.as_view(), name="search-suggestions"),
     path("products/<slug:slug>/", views.ProductDetailView.as_view(), name="product-detail"),
     path("nutrients/", views.NutrientListView.as_view(), name="nutrient-list"),
     path("foods/", views.FoodListView.as_view(), name="food-list"),

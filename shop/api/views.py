@@ -29,6 +29,7 @@ from config.ratelimit import ClientRateThrottle
 from shop.catalog_cache import canonical_site, catalog_cached, catalog_version
 from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product
+from shop.search import search_suggestions
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list
 from shop.services.order_errors import InvalidOrderTransition
 from shop.services.orders import order_cancel, order_mark_paid, order_ship
@@ -37,8 +38,10 @@ from .filters import (
     FOOD_QUERY_PARAMETERS,
     ORDER_QUERY_PARAMETERS,
     PRODUCT_QUERY_PARAMETERS,
+    SEARCH_SUGGESTION_QUERY_PARAMETERS,
     FoodQueryForm,
     OrderQueryForm,
+    SearchSuggestionQueryForm,
     cleaned_query,
     food_query,
     product_filters_from_query,
@@ -49,6 +52,7 @@ from .serializers import (
     NutrientSerializer,
     OrderSerializer,
     ProductSerializer,
+    SearchSuggestionsSerializer,
     StaffAuthTokenSerializer,
     TokenSerializer,
 )
@@ -101,6 +105,27 @@ class ProductListView(SharedCatalogDataMixin, generics.ListAPIView):
 
     def get_queryset(self) -> QuerySet[Product]:
         return product_list(filters=product_filters_from_query(self.request.query_params))
+
+
+@extend_schema(tags=["catalog"], parameters=SEARCH_SUGGESTION_QUERY_PARAMETERS,
+               responses={200: SearchSuggestionsSerializer})
+class SearchSuggestionsView(APIView):
+    """Products for a search being typed, for the shop's search box: at most 8, best match first.
+
+    Anonymous and free text, so never cached on the server (any text would be a new entry);
+    throttled per client instead, and the browser may keep an answer for a minute."""
+
+    throttle_scope = "search"  # settings: THROTTLE_RATE_SEARCH
+
+    def get(self, request: Request) -> Response:
+        query = cleaned_query(SearchSuggestionQueryForm, request.query_params)["q"]
+        suggestions, corrected = search_suggestions(query)
+        data = SearchSuggestionsSerializer(
+            {"query": query, "corrected_query": corrected, "suggestions": suggestions}, context={"request": request}
+        ).data
+        response = Response(data)
+        response["Cache-Control"] = "private, max-age=60"
+        return response
 
 
 @extend_schema(tags=["catalog"])

@@ -103,8 +103,9 @@ def alternatives(result, pair):
 
 
 def decision_part(html: str) -> str:
-    """The first screen's markup: everything before the chart."""
-    return html[: html.index('id="chart-title"')]
+    """The first screen's markup: the page's main content before the chart (the site header, with
+    its search button, is on every page)."""
+    return html[html.index('<main') : html.index('id="chart-title"')]
 
 
 def test_the_first_screen_says_the_pair_in_plain_words_with_pictures_price_one_button_and_the_test_date(

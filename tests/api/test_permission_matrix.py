@@ -139,7 +139,7 @@ STAFF_ENDPOINTS = [
 PUBLIC_OPERATIONS = {
     ("get", "/api/products/"), ("get", "/api/products/{slug}/"), ("get", "/api/nutrients/"), ("get", "/api/foods/"),
     ("post", "/api/advisor/recommendations/"), ("get", "/api/advisor/recommendations/{id}/"),
-    ("post", "/api/auth/token/"),
+    ("post", "/api/auth/token/"), ("get", "/api/search/suggestions/"),
 }
 VIEW_ONLY = ["stock_sync.view_supplier", "stock_sync.view_stocksyncrun", "shop.view_order"]
 CHANGE = [
