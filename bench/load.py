@@ -182,7 +182,6 @@ def grow_catalog(size: int) -> int:
     from django.db import transaction
 
     from shop.models import Product, ProductNutrient, Stock
-    from shop.search import products_search_documents_refresh
 
     templates = list(Product.objects.prefetch_related("nutrient_amounts").order_by("pk"))
     missing = size - len(templates)
@@ -221,7 +220,7 @@ def grow_catalog(size: int) -> int:
             batch_size=2000,
         )
         # bulk_create skips Product.save(), which writes the search document.
-        products_search_documents_refresh(product_ids=[copy.pk for copy in copies])
+        Product.objects.filter(pk__in=[copy.pk for copy in copies]).refresh_search_documents()
     return missing
 
 

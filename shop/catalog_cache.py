@@ -30,11 +30,19 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
-from .catalog_queries import CacheQuery, no_query
 from .models import CatalogVersion
 from .services.catalog_version import CATALOG_VERSION_PK
 
 T = TypeVar("T")
+
+# What a query-to-key function returns: the canonical query string, or None for "do not cache".
+# The functions for the catalog's own pages are in shop.catalog_queries.
+CacheQuery = Callable[[QueryDict], "str | None"]
+
+
+def no_query(query: QueryDict) -> str | None:
+    """For pages that read no parameters: cached only when asked for without any."""
+    return "" if not query else None
 
 
 _VERSION_SQL = (

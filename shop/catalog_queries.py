@@ -18,13 +18,14 @@ cache this allows from these sets.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 
+from .catalog_cache import CacheQuery
 from .models import Product
 from .selectors import (
     D3_IU_BANDS,
@@ -41,8 +42,6 @@ from .selectors import (
 CACHED_PAGES = 5
 MAX_CACHED_FILTER_VALUES = 1
 
-# What a query-to-key function returns: the canonical query string, or None for "do not cache".
-CacheQuery = Callable[[QueryDict], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -69,11 +68,6 @@ def canonical_pairs(query: QueryDict, parameters: Mapping[str, Parameter]) -> li
             return None
         pairs += [(name, value) for value in parameter.values if value in given]
     return pairs
-
-
-def no_query(query: QueryDict) -> str | None:
-    """For pages that read no parameters: cached only when asked for without any."""
-    return "" if not query else None
 
 
 def page_only_query(query: QueryDict) -> str | None:

@@ -7,6 +7,7 @@ so one column answers both units and nothing can drift.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import PurePath
 
@@ -17,6 +18,8 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from rest_framework.authtoken.models import TokenProxy
+
+from .search_documents import DoseText, search_document_from
 
 IU_PER_MCG_VITAMIN_D = 40
 
@@ -100,14 +103,29 @@ class SearchDocumentVector(models.Func):
 
 
 def _refresh_search_documents(product_ids: list[int]) -> None:
-    from .search import products_search_documents_refresh  # shop.search reads these models
-
-    products_search_documents_refresh(product_ids=product_ids)
+    Product.objects.filter(pk__in=product_ids).refresh_search_documents()
 
 
 class ProductQuerySet(models.QuerySet):
     def active(self) -> ProductQuerySet:
         return self.filter(is_active=True)
+
+    def refresh_search_documents(self) -> None:
+        """Rewrite these products' stored search documents: after their doses or nutrients changed,
+        or after a bulk write that skipped ``Product.save()`` (``bulk_create``, ``QuerySet.update``).
+
+        ``bulk_update``: the products themselves did not change, so no signal and no ``updated_at``.
+        Call it in the transaction that changed them, or bump the catalog version after it, as for any
+        bulk write (shop.signals), so no cached vocabulary outlives the old documents.
+        """
+        amounts = models.Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient"))
+        changed = []
+        for product in self.prefetch_related(amounts):
+            document = product.search_document_of(product.nutrient_amounts.all())
+            if document != product.search_document:
+                product.search_document = document
+                changed.append(product)
+        self.model.objects.bulk_update(changed, ["search_document"], batch_size=500)
 
     def with_available(self) -> ProductQuerySet:
         """Annotate ``available_quantity`` = max(on hand - allocated, 0), for filtering and sorting."""
@@ -175,9 +193,8 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
     def save(self, *args, **kwargs) -> None:
-        from .search import product_search_document_for_save  # shop.search reads these models
-
-        self.search_document = product_search_document_for_save(self)
+        amounts = self.nutrient_amounts.select_related("nutrient") if self.pk else []
+        self.search_document = self.search_document_of(amounts)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_document"}
@@ -185,6 +202,13 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("shop:product_detail", args=[self.slug])
+
+    def search_document_of(self, amounts: Iterable[ProductNutrient]) -> str:
+        """This product's words in the shop's search vocabulary, with these doses."""
+        return search_document_from(
+            name=self.name, brand=self.brand, form_label=self.get_form_display(), description=self.description,
+            doses=[amount.dose_text() for amount in amounts],
+        )
 
     @property
     def price_per_serving(self) -> Decimal:
@@ -227,6 +251,10 @@ class ProductNutrient(models.Model):
             result = super().delete(*args, **kwargs)
             _refresh_search_documents([self.product_id])
         return result
+
+    def dose_text(self) -> DoseText:
+        iu = vitamin_d_iu(self.amount_mcg) if self.nutrient.is_vitamin_d else None
+        return DoseText(self.nutrient.name, self.nutrient.short_name, self.amount_mcg, iu)
 
     @property
     def amount_iu(self) -> int | None:

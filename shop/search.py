@@ -18,9 +18,7 @@ costs one catalog-version read more than a plain list, and a typo one query more
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -29,8 +27,8 @@ from django.db.models.functions import Cast, Length, Replace, StrIndex, Substr
 from django.db.models.lookups import Contains
 
 from . import search_terms
-from .models import SEARCH_CONFIG, Product, ProductNutrient, vitamin_d_iu
-from .search_terms import SearchTerms, format_number
+from .models import SEARCH_CONFIG, Product
+from .search_terms import SearchTerms
 
 SUGGESTIONS_LIMIT = 8
 # Lowest pg_trgm similarity for a catalog word to stand in for a word the catalog does not hold.
@@ -39,74 +37,6 @@ TRIGRAM_MIN_SIMILARITY = 0.3
 TS_RANK_BY_LENGTH = 2
 # "Did you mean" leaves out one word at a time from queries of up to this many words.
 MAX_WORDS_TO_LEAVE_OUT = 6
-
-
-# --- The search document --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DoseText:
-    """A dose as the search document needs it (plain values, so migrations can pass their own)."""
-
-    nutrient_name: str
-    nutrient_short_name: str
-    is_vitamin_d: bool
-    amount_mcg: Decimal
-
-
-def search_document_from(
-    *, name: str, brand: str, form_label: str, description: str, doses: Iterable[DoseText]
-) -> str:
-    """A product's words in the shop's vocabulary, with each dose in mcg (and IU for vitamin D)."""
-    texts = [brand, form_label, description]
-    for dose in doses:
-        texts += [dose.nutrient_name, dose.nutrient_short_name, f"{format_number(dose.amount_mcg)} mcg"]
-        if dose.is_vitamin_d:
-            texts.append(f"{vitamin_d_iu(dose.amount_mcg)} IU")
-    return search_terms.document(name, texts)
-
-
-def product_search_document(product: Product, amounts: Iterable[ProductNutrient]) -> str:
-    return search_document_from(
-        name=product.name, brand=product.brand, form_label=product.get_form_display(),
-        description=product.description,
-        doses=[
-            DoseText(amount.nutrient.name, amount.nutrient.short_name, amount.nutrient.is_vitamin_d, amount.amount_mcg)
-            for amount in amounts
-        ],
-    )
-
-
-def _amounts_of(product_ids: Iterable[int]) -> dict[int, list[ProductNutrient]]:
-    grouped: dict[int, list[ProductNutrient]] = {}
-    for amount in ProductNutrient.objects.filter(product_id__in=list(product_ids)).select_related("nutrient"):
-        grouped.setdefault(amount.product_id, []).append(amount)
-    return grouped
-
-
-def product_search_document_for_save(product: Product) -> str:
-    """The document of a product about to be saved: its own fields and its stored doses."""
-    amounts = _amounts_of([product.pk]).get(product.pk, []) if product.pk else []
-    return product_search_document(product, amounts)
-
-
-def products_search_documents_refresh(*, product_ids: Iterable[int]) -> None:
-    """Rewrite the stored documents of these products: after their doses or nutrients changed, or
-    after a bulk write that skipped ``Product.save()`` (``bulk_create``, ``QuerySet.update``).
-
-    ``bulk_update``: the products themselves did not change, so no signal and no ``updated_at``.
-    Call it in the transaction that changed them, or bump the catalog version after it, as for any
-    bulk write (shop.signals), so no cached vocabulary outlives the old documents.
-    """
-    product_ids = list(product_ids)
-    amounts = _amounts_of(product_ids)
-    changed = []
-    for product in Product.objects.filter(pk__in=product_ids):
-        document = product_search_document(product, amounts.get(product.pk, []))
-        if document != product.search_document:
-            product.search_document = document
-            changed.append(product)
-    Product.objects.bulk_update(changed, ["search_document"], batch_size=500)
 
 
 # --- Matching and ranking -------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from config.api import Conflict, ErrorSerializer
 from config.api_json import JSONRenderer
 from config.pagination import PageNumberPagination
 from config.ratelimit import ClientRateThrottle
-from shop.catalog_cache import canonical_site, catalog_cached, catalog_version
-from shop.catalog_queries import exact_query, no_query, page_only_query, product_list_query
+from shop.catalog_cache import canonical_site, catalog_cached, catalog_version, no_query
+from shop.catalog_queries import exact_query, page_only_query, product_list_query
 from shop.models import FoodNutrientAmount, FoodSource, Nutrient, Order, Product
 from shop.search import search_suggestions
 from shop.selectors import foods_for_nutrients, product_get_for_page, product_list

@@ -11,7 +11,8 @@ SEARCH_INDEX = GinIndex(fields=["search_vector"], name="shop_product_search_gin"
 
 
 def fill_search_documents(apps, schema_editor):
-    from shop.search import DoseText, search_document_from
+    from shop.models import vitamin_d_iu
+    from shop.search_documents import DoseText, search_document_from
 
     Product = apps.get_model("shop", "Product")
     ProductNutrient = apps.get_model("shop", "ProductNutrient")
@@ -20,7 +21,10 @@ def fill_search_documents(apps, schema_editor):
     for amount in ProductNutrient.objects.select_related("nutrient"):
         nutrient = amount.nutrient
         doses.setdefault(amount.product_id, []).append(
-            DoseText(nutrient.name, nutrient.short_name, nutrient.code == "d3", amount.amount_mcg)
+            DoseText(
+                nutrient.name, nutrient.short_name, amount.amount_mcg,
+                vitamin_d_iu(amount.amount_mcg) if nutrient.code == "d3" else None,
+            )
         )
     for product in Product.objects.all():
         document = search_document_from(

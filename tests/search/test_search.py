@@ -343,15 +343,13 @@ def test_postgres_corrects_typos_with_trigrams(demo_products, django_assert_num_
 
 
 def test_a_bulk_write_is_searchable_once_refreshed(db):
-    from shop.search import products_search_documents_refresh
-
     (product,) = Product.objects.bulk_create(
         [Product(sku="BULK-1", slug="bulk-1", name="Bulk MK-7 Drops", brand="Bulkco", form="drops", price=5,
                  servings_per_container=10)]
     )
     assert search("mk7") == []                   # bulk_create skips Product.save()
 
-    products_search_documents_refresh(product_ids=[product.pk])
+    Product.objects.filter(pk=product.pk).refresh_search_documents()
     assert [p.pk for p in search("mk7")] == [product.pk]
 
 
