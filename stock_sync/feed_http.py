@@ -32,6 +32,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 from urllib.parse import unquote, urljoin, urlsplit
@@ -41,7 +42,7 @@ from django.conf import settings
 from .feed_urls import HTTP_SCHEMES, feed_origin
 
 MAX_REDIRECTS = 5
-_CHUNK_BYTES = 64 * 1024
+CHUNK_BYTES = 64 * 1024
 _REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _USER_AGENT = "VitaShop-stock-sync/1"
 # Well-known NAT64 prefix: its addresses carry an IPv4 address that a NAT64 gateway would reach.
@@ -308,16 +309,9 @@ def _get(
         declared = response.getheader("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise too_large(max_bytes)
-        digest = hashlib.sha256()
-        size = 0
-        while chunk := response.read1(_CHUNK_BYTES):
-            size += len(chunk)
-            if size > max_bytes:
-                raise too_large(max_bytes)
-            digest.update(chunk)
-            destination.write(chunk)
+        sha256, size = read_bounded(response.read1, max_bytes, destination)
         content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()[:100]
-        return HttpFeed(sha256=digest.hexdigest(), size=size, content_type=content_type)
+        return HttpFeed(sha256=sha256, size=size, content_type=content_type)
     finally:
         connection.close()
 
@@ -338,6 +332,23 @@ def _connect(targets: list[tuple[int, tuple]], deadline: _Deadline) -> socket.so
     if isinstance(last_error, TimeoutError):
         raise FeedUnavailable("The supplier's server did not answer in time (connect timeout).")
     raise FeedUnavailable(f"Could not connect to the supplier's server ({type(last_error).__name__}).")
+
+
+def read_bounded(
+    read: Callable[[int], bytes], limit: int, destination: BinaryIO | None = None
+) -> tuple[str, int]:
+    """Read to the end, chunk by chunk, at most ``limit`` bytes in all (else the feed is too large),
+    copying to ``destination`` when given: the sha256 and the size of what was read."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := read(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        digest.update(chunk)
+        if destination is not None:
+            destination.write(chunk)
+    return digest.hexdigest(), size
 
 
 def too_large(limit: int) -> FeedUnreadable:

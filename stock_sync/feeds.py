@@ -14,7 +14,6 @@ is not a feed learns its content type and size, not its bytes.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -28,10 +27,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from .feed_http import CHUNK_BYTES, FeedUnreadable, fetch_http, read_bounded
+
 # The errors are defined beside the HTTP fetch, which raises most of them, and belong to this API.
 from .feed_http import FeedError as FeedError
 from .feed_http import FeedUnavailable as FeedUnavailable
-from .feed_http import FeedUnreadable, fetch_http, too_large
 from .feed_urls import HTTP_SCHEMES, is_valid_feed_url, redact_url
 from .models import StockSyncRowError
 
@@ -45,7 +45,6 @@ MAX_ROW_ERRORS_STORED = 1000
 # A CSV line or a JSON item longer than this is not a stock row: refused before it can fill memory.
 MAX_LINE_CHARS = 64 * 1024
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_CHUNK_BYTES = 64 * 1024
 
 
 class FeedRow(NamedTuple):
@@ -145,15 +144,9 @@ def _open_local_file(url: str) -> Iterator[BinaryIO]:
 
 
 def _local_feed(handle: BinaryIO, limit: int) -> FetchedFeed:
-    digest = hashlib.sha256()
-    size = 0
-    while chunk := handle.read(_CHUNK_BYTES):
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        digest.update(chunk)
+    sha256, size = read_bounded(handle.read, limit)
     handle.seek(0)
-    return FetchedFeed(file=handle, sha256=digest.hexdigest(), size=size, content_type="", from_http=False)
+    return FetchedFeed(file=handle, sha256=sha256, size=size, content_type="", from_http=False)
 
 
 # --- Parsing and checking rows ------------------------------------------------------------------
@@ -271,11 +264,11 @@ class _JsonText:
     def read_more(self) -> bool:
         if self.at_end:
             return False
-        if self.pos > _CHUNK_BYTES:  # drop what was used, so the buffer never grows with the feed
+        if self.pos > CHUNK_BYTES:  # drop what was used, so the buffer never grows with the feed
             self.lines_before += self.buffer.count("\n", 0, self.pos)
             self.buffer = self.buffer[self.pos:]
             self.pos = 0
-        chunk = self._text.read(_CHUNK_BYTES)
+        chunk = self._text.read(CHUNK_BYTES)
         if not chunk:
             self.at_end = True
             return False
