@@ -84,10 +84,9 @@ class ClientRateThrottle(ScopedRateThrottle):
         if not self.scope:
             return True
         self.rate = self.get_rate()
-        limit, period = self.parse_rate(self.rate)
         user = request.user
         client = f"user-{user.pk}" if user and user.is_authenticated else self.get_ident(request)
-        self.retry_after = rate_limit_hit(f"api-{self.scope}", client, Rate(limit, period))
+        self.retry_after = rate_limit_hit(f"api-{self.scope}", client, Rate.parse(self.rate))
         return self.retry_after is None
 
     def wait(self) -> float | None:
