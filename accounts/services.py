@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shop.models import Order
 
+from .extensions import customer_data_exporters
 from .models import Address
 from .selectors import customer_address, customer_advisor_results, customer_email_preferences, customer_orders
 
@@ -61,10 +62,11 @@ def orders_attach_to_customer(*, customer: AbstractBaseUser, email: str) -> int:
 
 
 def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
-    """Everything the shop keeps about the customer, as JSON-ready data ("download my data")."""
+    """Everything the shop keeps about the customer, as JSON-ready data ("download my data"), with
+    what other apps registered (accounts/extensions.py)."""
     address = customer_address(customer)
     preferences = customer_email_preferences(customer)
-    return {
+    data = {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": customer.email,
@@ -107,6 +109,9 @@ def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
             for result in customer_advisor_results(customer)
         ],
     }
+    for key, exporter in customer_data_exporters().items():
+        data[key] = exporter(customer)
+    return data
 
 
 @transaction.atomic
@@ -122,6 +127,7 @@ def customer_delete(customer: AbstractBaseUser) -> None:
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__in=names).delete()
     customer_id = customer.pk
-    # Cascades to the address, email preferences, allauth's email addresses and advisor results.
+    # Cascades to the address, email preferences, allauth's email addresses, advisor results and what
+    # other apps keep per customer (their models cascade from the user too).
     customer.delete()
     logger.info("Deleted customer %s and anonymised their orders", customer_id)

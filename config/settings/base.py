@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shop",
     "stock_sync",
     "advisor",
+    "vitamin_d",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "advisor.tasks.purge_expired_advisor_results",
         "schedule": 24 * 60 * 60,
     },
+    "send-retest-reminders": {"task": "vitamin_d.tasks.send_retest_reminders", "schedule": 24 * 60 * 60},
 }
 
 # --- Security headers and login protection ------------------------------------------------------
