@@ -502,7 +502,7 @@ def history(*tests: tuple[float, int, int]) -> tuple:
     """Earlier tests as (ng/mL, days ago, IU a day before the test)."""
     from advisor.engine import PreviousTest
 
-    return tuple(PreviousTest(value, "ng/mL", days_ago(days), daily_iu) for value, days, daily_iu in tests)
+    return tuple(PreviousTest(days_ago(days), value, daily_iu) for value, days, daily_iu in tests)
 
 
 def test_a_strong_own_response_lowers_the_dose_a_weak_one_raises_it():
@@ -516,7 +516,7 @@ def test_a_strong_own_response_lowers_the_dose_a_weak_one_raises_it():
 
     assert strong.d3.daily_iu < average.d3.daily_iu < weak.d3.daily_iu
     texts = " ".join(line.text for line in strong.rationale if not line.internal)
-    assert "times the average estimate" in texts
+    assert "times as strongly as average" in texts
 
 
 def test_the_same_dose_before_both_tests_says_nothing_and_the_estimate_stays_average():
