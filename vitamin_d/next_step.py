@@ -35,7 +35,7 @@ class NextStep:
     dose_now_iu: int | None  # the engine's new total a day from all sources (None: no dose)
     dose_changed_on: date | None  # when the dose now was started (or is to start)
     next_test_on: date | None
-    history_sentence: str | None
+    history_sentence: str | None  # the engine's: how much the person's own tests moved the dose
     projection: tuple[DatedProjection, ...] = ()
 
     @property
@@ -56,12 +56,12 @@ def _dose_since(tests: Sequence[BloodTest], profile_since: date | None) -> date 
     return None
 
 
-def _answers(profile: dict[str, Any], tests: Sequence[BloodTest], *, with_history: bool) -> engine.Answers:
+def _answers(profile: dict[str, Any], tests: Sequence[BloodTest]) -> engine.Answers:
     latest = tests[-1]
     other_iu = min(int(profile.get("other_d3_daily_iu") or 0), latest.d3_daily_iu)
     prescription = profile.get("prescription_d3")
     prescription_daily = round(prescription["iu"] / prescription["every_days"]) if prescription else 0
-    earlier = list(tests[:-1])[-engine.MAX_PREVIOUS_TESTS:] if with_history else []
+    earlier = list(tests[:-1])[-engine.MAX_PREVIOUS_TESTS:]
     since = _dose_since(tests, engine.answers_from_dict(profile).current_d3_since)
     return engine.answers_from_dict({
         **profile,
@@ -70,25 +70,13 @@ def _answers(profile: dict[str, Any], tests: Sequence[BloodTest], *, with_histor
         "other_d3_daily_iu": other_iu,
         "current_d3_since": since.isoformat() if since else None,
         "previous_tests": [
-            {"value": float(t.value), "unit": t.unit, "tested_on": t.tested_on.isoformat(), "daily_iu": t.d3_daily_iu}
+            {
+                "tested_on": t.tested_on.isoformat(), "value": float(t.value), "unit": t.unit,
+                "d3_daily_iu": t.d3_daily_iu,
+            }
             for t in earlier
         ],
     })
-
-
-def _history_sentence(personal_iu: int | None, average_iu: int | None, earlier_tests: int) -> str | None:
-    if earlier_tests == 0 or personal_iu is None or average_iu is None:
-        return None
-    if personal_iu == average_iu:
-        return (
-            f"Your own {earlier_tests + 1} tests did not move the dose: {personal_iu:,} IU a day, the same as "
-            "the average response gives."
-        )
-    direction = "lower" if personal_iu < average_iu else "higher"
-    return (
-        f"Your own {earlier_tests + 1} tests moved the dose {direction}: {personal_iu:,} IU a day instead of the "
-        f"{average_iu:,} IU the average response would give."
-    )
 
 
 def next_step(tests: Sequence[BloodTest], profile: dict[str, Any] | None, *, today: date) -> NextStep:
@@ -103,8 +91,7 @@ def next_step(tests: Sequence[BloodTest], profile: dict[str, Any] | None, *, tod
             before, None, None, None, None,
         )
     try:
-        personal = engine.recommend(_answers(profile, tests, with_history=True), today=today)
-        average = engine.recommend(_answers(profile, tests, with_history=False), today=today)
+        personal = engine.recommend(_answers(profile, tests), today=today)
     except engine.InvalidAnswers as exc:
         return NextStep(None, " ".join(exc.errors.values()), before, None, None, None, None)
     dose_now = personal.d3.daily_iu if personal.d3 else None
@@ -128,8 +115,6 @@ def next_step(tests: Sequence[BloodTest], profile: dict[str, Any] | None, *, tod
         dose_now_iu=dose_now,
         dose_changed_on=changed_on,
         next_test_on=next_test_on,
-        history_sentence=_history_sentence(
-            dose_now, average.d3.daily_iu if average.d3 else None, min(len(tests) - 1, engine.MAX_PREVIOUS_TESTS)
-        ),
+        history_sentence=personal.personal.text if personal.personal else None,
         projection=projection,
     )

@@ -64,12 +64,16 @@ def _page(request: HttpRequest, *, form: BloodTestForm | None = None, status: in
 
 
 def _shown(recommendation: engine.Recommendation) -> dict:
-    """The referral reasons and warnings in the words the advisor's result page uses."""
+    """The referral reasons, the expected plateau and the warnings, in the engine's words."""
+    plateau = recommendation.plateau.text if recommendation.plateau else None
     return {
         "referral_reasons": recommendation.referral_reasons,
-        "warnings": [warning.message for warning in recommendation.warnings],
-        "d3_change": recommendation.d3_change,
-        "plateau": recommendation.plateau.text if recommendation.plateau else None,
+        # The capped-dose warning says what the plateau line already says.
+        "warnings": [
+            warning.message for warning in recommendation.warnings
+            if not (plateau and warning.code == engine.WARNING_DOSE_CAPPED)
+        ],
+        "plateau": plateau,
     }
 
 

@@ -125,7 +125,11 @@ def test_the_next_step_shows_the_dose_the_next_test_and_what_the_history_changed
     assert "2,500 IU" in html and "instead of 1,500 IU" in html
     next_test = today - timedelta(days=32) + timedelta(weeks=12)
     assert f"{next_test:%-d %B %Y}" in html
-    assert "Your own 3 tests moved the dose lower: 2,500 IU a day instead of the 3,000 IU" in html
+    assert (
+        "Your two earlier tests show you respond about 1.4 times as strongly as average, so the dose is 500 IU "
+        "lower than the population formula would give." in html
+    )
+    assert "1.39 times the average response (80 % likely between 1.04 and 1.75), from 3 tests" in html
     assert html.count('class="measured-point"') == 3 and 'class="projection-line"' in html
 
 
