@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.views import customer_page
 from advisor import engine
+from advisor.models import AdvisorResult
 
 from .chart import MeasuredPoint, timeline_chart_svg
 from .forms import BloodTestForm, ConsentForm, RetestRemindersForm
@@ -33,9 +34,14 @@ from .services import (
 )
 
 
-def _dated_result(result) -> bool:
-    level = (result.answers or {}).get("blood_level") if result else None
-    return bool(level and level.get("tested_on"))
+def _result_to_save(result: AdvisorResult | None, consent, tests: list) -> AdvisorResult | None:
+    """The latest advisor result, when it holds a test or answers the timeline does not have yet."""
+    if result is None:
+        return None
+    level = result.answers.get("blood_level") or {}
+    tested_on = level.get("tested_on")
+    new_test = bool(tested_on) and all(test.tested_on.isoformat() != tested_on for test in tests)
+    return result if new_test or consent.advisor_answers != result.answers else None
 
 
 def _page(request: HttpRequest, *, form: BloodTestForm | None = None, status: int = 200) -> HttpResponse:
@@ -56,9 +62,7 @@ def _page(request: HttpRequest, *, form: BloodTestForm | None = None, status: in
         "form": form or BloodTestForm(customer=customer, initial={"d3_daily_iu": dose_prefill(customer),
                                                                    "unit": "ng/mL"}),
         "reminders_form": RetestRemindersForm(initial={"retest_reminders": consent.retest_reminders}),
-        "result_to_save": latest_result if _dated_result(latest_result) and not any(
-            t.tested_on.isoformat() == latest_result.answers["blood_level"]["tested_on"] for t in tests
-        ) else None,
+        "result_to_save": _result_to_save(latest_result, consent, tests),
     })
     return render(request, "vitamin_d/page.html", context, status=status)
 

@@ -183,3 +183,15 @@ def test_retest_reminders_are_an_opt_in(customer_client, customer):
     assert HealthDataConsent.objects.get(owner=customer).retest_reminders is True
     customer_client.post(reverse("vitamin_d:reminders"), {})
     assert HealthDataConsent.objects.get(owner=customer).retest_reminders is False
+
+
+def test_a_result_without_a_dated_test_saves_its_answers_only(customer_client, customer):
+    opted_in(customer)
+    result = advisor_result(customer, tested_on=None, value=18)
+    assert "Save its answers" in customer_client.get(PAGE).content.decode()
+
+    customer_client.post(reverse("vitamin_d:result_save", args=[result.pk]))
+
+    assert not BloodTest.objects.exists()
+    assert HealthDataConsent.objects.get(owner=customer).advisor_answers == result.answers
+    assert "Save this result to My vitamin D" not in customer_client.get(PAGE).content.decode()
