@@ -131,10 +131,10 @@ def customer_next_step(customer: AbstractBaseUser, *, today: date | None = None)
     return next_step(list(customer_blood_tests(customer)), profile, today=today or timezone.localdate())
 
 
-def dose_prefill(customer: AbstractBaseUser, *, today: date | None = None) -> int | None:
-    """The vitamin D a day to fill in for a new test: the dose the timeline advised after the latest
-    test, else the latest advisor result's recommended total, else the total it was taken with."""
-    step = customer_next_step(customer, today=today)
+def dose_prefill(customer: AbstractBaseUser, step: NextStep) -> int | None:
+    """The vitamin D a day to fill in for a new test: the dose ``step`` (the customer's next step)
+    advises, else the dose before the latest test, else the latest advisor result's recommended
+    total, else the total the saved answers say is taken."""
     if step.dose_now_iu is not None:
         return step.dose_now_iu
     if step.dose_before_iu is not None:

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.views import customer_page
@@ -52,14 +53,16 @@ def _page(request: HttpRequest, *, form: BloodTestForm | None = None, status: in
     if consent is None:
         return render(request, "vitamin_d/page.html", context, status=status)
     tests = list(customer_blood_tests(customer))
-    step = customer_next_step(customer)
+    today = timezone.localdate()
+    step = customer_next_step(customer, today=today)
     recommendation = step.recommendation
     context.update({
+        "today": today,
         "tests": list(reversed(tests)),
         "step": step,
         "shown": _shown(recommendation) if recommendation else None,
         "chart_svg": timeline_chart_svg([MeasuredPoint(t.tested_on, t.ng_ml) for t in tests], step.projection),
-        "form": form or BloodTestForm(customer=customer, initial={"d3_daily_iu": dose_prefill(customer),
+        "form": form or BloodTestForm(customer=customer, initial={"d3_daily_iu": dose_prefill(customer, step),
                                                                    "unit": "ng/mL"}),
         "reminders_form": RetestRemindersForm(initial={"retest_reminders": consent.retest_reminders}),
         "result_to_save": _result_to_save(latest_result, consent, tests),
