@@ -3,6 +3,7 @@ saves it to their account (after the opt-in) â†’ adds a retest 12 weeks later â†
 their own history. Every page passes axe-core, shows no CSP violation, and is saved at 1280 and 390 px."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
+from accounts.demo_customer import DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD, load_demo_customer
 from advisor.models import AdvisorResult
 from shop.demo_catalog import load_demo_catalog
 from tests.factories import CUSTOMER_PASSWORD, CustomerFactory
+from vitamin_d.demo import load_demo_timeline
 from vitamin_d.models import BloodTest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -114,3 +117,39 @@ def test_quiz_result_save_to_account_retest_and_new_dose(live_server, page, scre
 
     page.get_by_text("Show the numbers").click()
     assert page.get_by_role("table", name="Your tests, newest first").is_visible()
+
+
+def test_the_demo_customers_three_tests_edit_and_delete_pages(live_server, page, screenshot_dir):
+    load_demo_catalog()
+    load_demo_customer()
+    load_demo_timeline()
+    page.add_init_script(path=str(LISTENER))
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/account/login/")
+    page.get_by_label("Email:").fill(DEMO_CUSTOMER_EMAIL)
+    page.get_by_label("Password:").fill(DEMO_CUSTOMER_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+
+    page.goto(live_server.url + "/account/vitamin-d/")
+    assert page.locator("svg.timeline-chart circle.measured-point").count() == 3
+    assert "lower than the population formula" in page.locator(".vd-history").inner_text()
+    check_and_shoot(page, screenshot_dir, "05-demo")
+
+    page.get_by_role("link", name=re.compile("^Edit the test of")).first.click()
+    page.wait_for_url("**/edit/")
+    check_and_shoot(page, screenshot_dir, "06-edit")
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("link", name=re.compile("^Delete the test of")).first.click()
+    page.wait_for_url("**/delete/")
+    check_and_shoot(page, screenshot_dir, "07-delete")
+    page.get_by_role("button", name="Delete the test").click()
+    page.wait_for_url("**/account/vitamin-d/")
+    assert page.locator("svg.timeline-chart circle.measured-point").count() == 2
+
+    page.get_by_role("link", name="Withdraw consent and delete my tests").click()
+    check_and_shoot(page, screenshot_dir, "08-withdraw")
+    page.get_by_role("button", name="Withdraw and delete my tests").click()
+    page.wait_for_url("**/account/vitamin-d/")
+    assert page.get_by_role("heading", name="Before you add a test").is_visible()
+    assert not BloodTest.objects.exists()
