@@ -188,6 +188,7 @@ def _retest_reminder_send(reminder: RetestReminderDue) -> None:
     send_mail(
         subject="Time for your vitamin D retest",
         message=render_to_string("vitamin_d/email/retest_reminder.txt", context),
+        html_message=render_to_string("vitamin_d/email/retest_reminder.html", context),
         from_email=None,
         recipient_list=[reminder.customer.email],
     )

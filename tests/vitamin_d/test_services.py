@@ -62,6 +62,8 @@ def test_the_reminder_falls_due_twelve_weeks_after_the_dose_change_and_is_sent_o
     assert email.to == [customer.email] and "retest" in email.subject
     assert "2500 IU a day" in email.body and reverse("vitamin_d:page") in email.body
     assert "against routine testing" in email.body
+    html = email.alternatives[0][0]
+    assert "2500 IU a day" in html and reverse("vitamin_d:page") in html
     assert RetestReminderSent.objects.filter(owner=customer, dose_changed_on=LATEST).count() == 1
 
 
