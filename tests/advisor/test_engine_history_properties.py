@@ -252,4 +252,4 @@ def test_the_sentence_says_how_the_history_moved_the_dose(own_multiplier, words)
 
     assert result.personal.text.startswith("Your earlier test shows")
     assert words in result.personal.text
-    assert any(line.text == result.personal.text and not line.internal for line in result.rationale)
+    assert any("80 % credible interval" in line.text and line.internal for line in result.rationale)
