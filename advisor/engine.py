@@ -1342,9 +1342,7 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
     )
 
     refer = bool(stops) or s.band == BAND_DEFICIENT
-    personal = _personal_dose(s, d3_iu, population_iu, bool(stops))
-    if personal is not None:
-        draft.because(personal.text, SOURCE_ENGINE_CHOICE)
+    personal = _personal_dose(s, d3_iu, population_iu, bool(stops))  # shown on its own, next to the dose
     d3 = D3Dose(d3_iu) if d3_iu is not None else None
     from_products = None
     if d3 is not None and s.intake.total_iu <= ADULT_UL_IU:

@@ -44,6 +44,7 @@ ASSAY_CV = 0.10
 CREDIBLE_MASS = 0.80
 # Doses whose expected rises all lie within this of each other tell nothing about the response.
 MIN_INFORMATIVE_RISE_NG_ML = 1.0
+REFITS = 2  # reweightings by the fitted levels: the second changes s by far less than its standard error
 _GRID_STEP = 0.01
 _GRID = [step * _GRID_STEP for step in range(-300, 301)]  # log s from −3 to 3: s from 0.05 to 20
 _PRIOR_LOG_WEIGHTS = [-0.5 * (log_s / PRIOR_LOG_SD) ** 2 for log_s in _GRID]
@@ -125,16 +126,12 @@ def personal_response(
     rises = expected_rises(ordered, response, current_dose_since=current_dose_since)
     if max(rises) - min(rises) < MIN_INFORMATIVE_RISE_NG_ML:
         return None
-    weights = [1 / (ASSAY_CV * test.ng_ml) ** 2 for test in ordered]
-    total = sum(weights)
-    mean_rise = sum(w * r for w, r in zip(weights, rises, strict=True)) / total
-    mean_level = sum(w * t.ng_ml for w, t in zip(weights, ordered, strict=True)) / total
-    # With B integrated out, the likelihood of s is Gaussian: mean sxy/sxx, standard error 1/√sxx.
-    sxx = sum(w * (r - mean_rise) ** 2 for w, r in zip(weights, rises, strict=True))
-    sxy = sum(
-        w * (r - mean_rise) * (t.ng_ml - mean_level) for w, r, t in zip(weights, rises, ordered, strict=True)
-    )
-    measured, measured_se = sxy / sxx, 1 / math.sqrt(sxx)
+    levels = [test.ng_ml for test in ordered]
+    # The assay error is a share of the true level; weighting by the measured one would favour the tests that
+    # happened to read low (and bias s down as tests add up), so the weights come from the fitted levels.
+    measured, measured_se, fitted = _weighted_fit(rises, levels, levels)
+    for _ in range(REFITS):
+        measured, measured_se, fitted = _weighted_fit(rises, levels, fitted)
     log_weights = [
         prior - 0.5 * ((math.exp(log_s) - measured) / measured_se) ** 2
         for log_s, prior in zip(_GRID, _PRIOR_LOG_WEIGHTS, strict=True)
@@ -153,6 +150,20 @@ def personal_response(
         measured_se=measured_se,
         pending_rise=response.rise(ordered[-1].d3_daily_iu) - rises[-1],
     )
+
+
+def _weighted_fit(rises: list[float], levels: list[float], expected: list[float]) -> tuple[float, float, list[float]]:
+    """Weighted least squares of level = B + s·rise with a sd of ASSAY_CV × ``expected`` per test: (s, its
+    standard error, the fitted levels). With B integrated out (flat prior) the likelihood of s is Gaussian with
+    this mean and standard error."""
+    weights = [1 / (ASSAY_CV * max(level, 1.0)) ** 2 for level in expected]
+    total = sum(weights)
+    mean_rise = sum(w * r for w, r in zip(weights, rises, strict=True)) / total
+    mean_level = sum(w * y for w, y in zip(weights, levels, strict=True)) / total
+    sxx = sum(w * (r - mean_rise) ** 2 for w, r in zip(weights, rises, strict=True))
+    sxy = sum(w * (r - mean_rise) * (y - mean_level) for w, r, y in zip(weights, rises, levels, strict=True))
+    slope = sxy / sxx
+    return slope, 1 / math.sqrt(sxx), [mean_level + slope * (r - mean_rise) for r in rises]
 
 
 def _quantile(posterior: list[float], mass: float, share: float) -> float:

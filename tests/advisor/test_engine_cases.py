@@ -515,8 +515,9 @@ def test_a_strong_own_response_lowers_the_dose_a_weak_one_raises_it():
     weak = recommend(Answers(**base, previous_tests=history((21, 140, 0))))
 
     assert strong.d3.daily_iu < average.d3.daily_iu < weak.d3.daily_iu
-    texts = " ".join(line.text for line in strong.rationale if not line.internal)
-    assert "times as strongly as average" in texts
+    assert "times as strongly as average" in strong.personal.text
+    assert "lower than the population formula" in strong.personal.text
+    assert "higher than the population formula" in weak.personal.text
 
 
 def test_the_same_dose_before_both_tests_says_nothing_and_the_estimate_stays_average():
