@@ -198,3 +198,15 @@ def test_a_result_without_a_dated_test_saves_its_answers_only(customer_client, c
     assert not BloodTest.objects.exists()
     assert HealthDataConsent.objects.get(owner=customer).advisor_answers == result.answers
     assert "Save this result to My vitamin D" not in customer_client.get(PAGE).content.decode()
+
+
+def test_a_person_whose_level_did_not_move_is_referred_and_never_dosed_higher(customer_client, customer):
+    opted_in(customer)
+    history(customer, today=timezone.localdate(), rows=((200, "14.0", 0), (116, "15.0", 2000), (32, "15.5", 3000)))
+
+    html = customer_client.get(PAGE).content.decode()
+
+    assert "Please talk to a clinician first." in html and "weak response" in html
+    assert "Ask a clinician" in html and "None planned" in html
+    assert "does not raise your dose" in html
+    assert 'name="d3_daily_iu" value="3000"' in html  # the form offers the dose taken, nothing higher
