@@ -57,7 +57,7 @@ class PageChecker:
         page = self.page
         width = page.viewport_size["width"]
         label = f"{name} @ {width}px"
-        page.wait_for_load_state("networkidle")
+        page.wait_for_load_state()
         scroll_width, client_width = page.evaluate(
             "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )
