@@ -88,8 +88,9 @@ HEIGHT_RANGE_CM = (100, 250)
 LEVEL_RANGE_NG_ML = (1, 400)
 OLDEST_DATE_YEARS = 30  # a test or a dose start older than this is a typo
 MAX_PREVIOUS_TESTS = 20
-# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even one
-# standard error of the assay above the measured value (engine choice), so noise alone never refers.
+# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even two
+# standard errors of the assay above the measured value (engine choice, engine_history.PersonalResponse
+# .clearly_below), so noise alone hardly ever refers.
 WEAK_RESPONSE_SCALE = 1 / 3
 RETEST_WEEKS = 12
 PLATEAU_DAYS = 12 * 7  # a level measured this long after a dose change is taken as the plateau
