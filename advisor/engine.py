@@ -702,7 +702,12 @@ def _situation(a: Answers, today: date, *, use_history: bool = True) -> _Situati
         a=a, today=today, level=level, band=dose.band_for_level(ng_ml), rda=rda_iu_for_age(a.age), intake=intake,
         response=response, bmi=bmi, plateau_level=plateau_level, days_on_dose=days_on_dose,
         non_response=non_response, personal=personal,
-        barely_moved=weak_own and not non_response and personal.measured < WEAK_RESPONSE_SCALE,
+        # Below a third, and an average response is at least a standard error away: a change too small to show
+        # anything through the assay error is no sign of a non-mover.
+        barely_moved=(
+            weak_own and not non_response and personal.measured < WEAK_RESPONSE_SCALE
+            and personal.measured + personal.measured_se < 1
+        ),
         days_to_plateau_from=days_on_latest if plateau_level != ng_ml else None,
     )
 
