@@ -217,6 +217,11 @@ def main() -> None:
           "at the end of each round; 'referred' = referred by the decision that started the round.")
     print_table("Population formula (no history)", population)
     print_table("Personal engine (the history so far)", personal)
+    after_second_retest = ROUNDS - 1  # round 3 runs on the dose chosen from the second retest
+    print(f"\nAfter the second retest (round {after_second_retest}), personal minus population:")
+    for key, label in (("in_band", "inside 30–50"), ("above_50", "above 50"), ("referred", "referred")):
+        mine, theirs = (float(rows[after_second_retest - 1][key].rstrip(" %")) for rows in (personal, population))
+        print(f"  {label}: {mine - theirs:+.1f} percentage points")
     print("'<30 at cap': below 30 on 4,000 IU/day (the upper limit), not referred: no engine can help them.")
     print("\n'80% width': median width of the credible interval of the own multiplier; 'dose moved': share whose "
           "dose the history changed from the population formula's.")
