@@ -24,7 +24,8 @@ with noise). Pure Python, no database: the engine is called directly. Not a test
 What it showed (seed 14, 5,000 people; issue 14's aim was "clearly more inside 30–50 after the second
 retest, no more above 50"): the aim is NOT met for "inside". After the second retest the personal engine
 has as many people inside 30–50 as the population formula (57.7 % against 58.2 %; 71.4 % against 71.5 %
-with --bmi normal) and fewer above 50 (0.1 % against 0.4 %; 0.5 % against 1.1 % with --bmi normal). Why, measured with the options above:
+with --bmi normal) and fewer above 50 (0.1 % against 0.4 %; 0.5 % against 1.1 % with --bmi normal).
+Why, measured with the options above:
 
 * The population formula is already a feedback loop: each round it starts from the newest test, so a
   weak or strong responder is corrected at the next retest anyway; own-response knowledge changes the
