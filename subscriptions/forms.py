@@ -15,7 +15,7 @@ class SubscriptionForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
     )
     interval_days = forms.TypedChoiceField(
-        label="Deliver", choices=Subscription.Interval.choices, coerce=int
+        label="How often", choices=Subscription.Interval.choices, coerce=int
     )
 
     def __init__(self, *args, prefix_id: str = "", **kwargs):
