@@ -32,6 +32,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
     inlines = [SubscriptionDeliveryInline]
     actions = ["pause_selected", "resume_selected", "cancel_selected"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Subscription | None = None) -> tuple[str, ...]:
+        # A subscription stays with its customer and product; staff change its quantity, interval or date.
+        return (*self.readonly_fields, "customer", "product") if obj is not None else self.readonly_fields
+
     def _apply(self, request: HttpRequest, queryset: QuerySet[Subscription], change, verb: str) -> None:
         done, refused = 0, 0
         for subscription in queryset:

@@ -50,6 +50,13 @@ class Subscription(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(interval_days__in=[30, 60, 90]), name="subscription_interval_allowed"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="subscription_quantity_positive"),
+            # One running subscription per customer and product: a double-clicked "Subscribe" cannot
+            # start a second one (a change of quantity is what the customer wants instead).
+            models.UniqueConstraint(
+                fields=["customer", "product"],
+                condition=~Q(status="cancelled"),
+                name="subscription_one_running_per_product",
+            ),
         ]
 
     def __str__(self) -> str:

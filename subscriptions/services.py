@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Address
@@ -99,13 +99,19 @@ def subscription_create(
     _validate(quantity=quantity, interval_days=interval_days)
     if not product.is_active:
         raise SubscriptionError(f"{product.name} can no longer be ordered.")
-    return Subscription.objects.create(
-        customer=customer,
-        product=product,
-        quantity=quantity,
-        interval_days=interval_days,
-        next_due=first_due or timezone.localdate(),
-    )
+    try:
+        with transaction.atomic():
+            return Subscription.objects.create(
+                customer=customer,
+                product=product,
+                quantity=quantity,
+                interval_days=interval_days,
+                next_due=first_due or timezone.localdate(),
+            )
+    except IntegrityError as exc:   # subscription_one_running_per_product
+        raise SubscriptionError(
+            f"You already subscribe to {product.name}. Change its quantity or interval under My account."
+        ) from exc
 
 
 def _locked(subscription: Subscription) -> Subscription:

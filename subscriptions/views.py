@@ -79,9 +79,9 @@ def subscription_new(request: HttpRequest) -> HttpResponse:
                 quantity=form.cleaned_data["quantity"],
                 interval_days=form.cleaned_data["interval_days"],
             )
-        except SubscriptionError as exc:
+        except SubscriptionError as exc:   # already subscribed (a double click, a second tab)
             messages.error(request, str(exc))
-            return redirect(product)
+            return redirect("subscriptions:list")
         if request.POST.get("from_cart"):
             Cart(request.session).remove(product.pk)   # subscribed instead of buying it once
         delivery = subscription_place_due(subscription_id=subscription.pk, as_of=timezone.localdate())

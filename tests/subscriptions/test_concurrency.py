@@ -55,7 +55,7 @@ def test_two_concurrent_runs_place_exactly_one_order_per_due_subscription():
         customer = CustomerFactory()
         AddressFactory(customer=customer, country="US")
         due.append(SubscriptionFactory(customer=customer, product=products[index % 3], quantity=2, next_due=AS_OF))
-    SubscriptionFactory(customer=due[0].customer, product=products[0], next_due=date(2027, 2, 1))   # not due
+    SubscriptionFactory(customer=due[0].customer, product=products[1], next_due=date(2027, 2, 1))   # not due
 
     results = run_command_at_once(WORKERS)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from shop.models import Order, Stock
 from subscriptions.models import SHORT_STOCK_RETRY_DAYS, Subscription, SubscriptionDelivery
@@ -133,7 +134,7 @@ def test_placing_goes_through_order_place_at_todays_price_to_the_saved_address(c
 
 def test_running_twice_the_same_day_places_one_order(customer, product, place_due):
     SubscriptionFactory(customer=customer, product=product)
-    other = SubscriptionFactory(product=product, next_due=date.today() - timedelta(days=2))
+    other = SubscriptionFactory(product=product, next_due=timezone.localdate() - timedelta(days=2))
     AddressFactory(customer=other.customer)
 
     first = place_due()
@@ -163,7 +164,7 @@ def test_command_refuses_a_bad_date():
 def test_paused_cancelled_and_future_subscriptions_are_not_placed(customer, product, place_due):
     SubscriptionFactory(customer=customer, product=product, status=Subscription.Status.PAUSED)
     SubscriptionFactory(customer=customer, product=product, status=Subscription.Status.CANCELLED)
-    SubscriptionFactory(customer=customer, product=product, next_due=date.today() + timedelta(days=1))
+    SubscriptionFactory(customer=customer, next_due=timezone.localdate() + timedelta(days=1))
 
     assert place_due().placed == 0
     assert Order.objects.count() == 0
@@ -275,7 +276,12 @@ def test_create_validates_interval_quantity_and_product(customer, product):
         subscription_create(customer=customer, product=inactive, quantity=1, interval_days=30)
 
     subscription = subscription_create(customer=customer, product=product, quantity=2, interval_days=60)
-    assert (subscription.status, subscription.next_due) == ("active", date.today())
+    assert (subscription.status, subscription.next_due) == ("active", timezone.localdate())
+
+    with pytest.raises(SubscriptionError, match="already subscribe"):
+        subscription_create(customer=customer, product=product, quantity=1, interval_days=30)
+    subscription_cancel(subscription=subscription)
+    assert subscription_create(customer=customer, product=product, quantity=1, interval_days=30).is_active
 
 
 def test_skip_next_records_the_skip_and_moves_one_interval(customer, product, place_due):
@@ -303,7 +309,8 @@ def test_skipping_a_delivery_that_waits_for_stock(customer, product, place_due):
 
 
 def test_pause_and_resume(customer, product, place_due):
-    subscription = SubscriptionFactory(customer=customer, product=product, next_due=date.today() - timedelta(days=3))
+    three_days_ago = timezone.localdate() - timedelta(days=3)
+    subscription = SubscriptionFactory(customer=customer, product=product, next_due=three_days_ago)
     subscription_pause(subscription=subscription)
     assert place_due().placed == 0
     with pytest.raises(SubscriptionError):
@@ -313,12 +320,12 @@ def test_pause_and_resume(customer, product, place_due):
 
     subscription.refresh_from_db()
     assert subscription.status == "active"
-    assert subscription.next_due == date.today()   # a date passed while paused becomes today
+    assert subscription.next_due == timezone.localdate()   # a date passed while paused becomes today
     assert place_due().placed == 1
 
 
 def test_resume_keeps_a_future_next_date(customer, product):
-    later = date.today() + timedelta(days=10)
+    later = timezone.localdate() + timedelta(days=10)
     subscription = SubscriptionFactory(customer=customer, product=product, next_due=later, status="paused")
 
     subscription_resume(subscription=subscription)

@@ -286,3 +286,13 @@ def test_delete_my_account_removes_the_subscriptions_and_keeps_their_orders(cust
 def test_account_overview_links_to_subscriptions(customer_client):
     html = customer_client.get(reverse("accounts:overview")).content.decode()
     assert f'href="{reverse("subscriptions:list")}"' in html
+
+
+def test_subscribing_twice_to_one_product_is_refused_with_a_message(customer_client, product):
+    data = {"product": product.pk, "quantity": 1, "interval_days": 30}
+    customer_client.post(reverse("subscriptions:new"), data)
+
+    response = customer_client.post(reverse("subscriptions:new"), data, follow=True)
+
+    assert Subscription.objects.count() == 1 and Order.objects.count() == 1
+    assert "You already subscribe to" in response.content.decode()
