@@ -53,14 +53,19 @@ def _quantity_from(value: str | None) -> int:
         return 1
 
 
+def _active_product_or_404(value: str) -> Product:
+    # Digits only, and within a database integer: anything else is no product (never a 500).
+    product_id = int(value) if value.isdigit() and len(value) <= 9 else 0
+    return get_object_or_404(Product.objects.active(), pk=product_id)
+
+
 @rate_limited("checkout")
 @customer_page
 def subscription_new(request: HttpRequest) -> HttpResponse:
     """Subscribe to one product (from its page or a cart line): the first order is placed today,
     then one every interval. A customer without a saved address gives it here."""
     source = request.POST if request.method == "POST" else request.GET
-    product_id = source.get("product", "")
-    product = get_object_or_404(Product.objects.active(), pk=int(product_id) if product_id.isdigit() else 0)
+    product = _active_product_or_404(source.get("product", ""))
     address = customer_address(request.user)
     quantity = _quantity_from(request.GET.get("quantity"))
     form = SubscriptionForm(

@@ -11,7 +11,9 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shop', '0008_product_search_document'),
+        # Product and Order exist since shop's first migration. Depending on no later one keeps shop
+        # free to migrate back and forth on its own (tests/stock_sync/test_migrations.py does).
+        ('shop', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

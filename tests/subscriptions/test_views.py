@@ -191,7 +191,7 @@ def test_subscribing_from_the_cart_takes_the_line_out_of_the_cart(customer_clien
 
 def test_subscribing_to_an_unknown_or_inactive_product_is_a_404(customer_client):
     inactive = ProductFactory(is_active=False)
-    for value in ("", "abc", "999999", str(inactive.pk)):
+    for value in ("", "abc", "-1", "999999", "99999999999999999999", str(inactive.pk)):
         assert customer_client.get(reverse("subscriptions:new") + f"?product={value}").status_code == 404
     data = {"product": inactive.pk, "quantity": 1, "interval_days": 30}
     post = customer_client.post(reverse("subscriptions:new"), data)
