@@ -296,3 +296,14 @@ def test_subscribing_twice_to_one_product_is_refused_with_a_message(customer_cli
 
     assert Subscription.objects.count() == 1 and Order.objects.count() == 1
     assert "You already subscribe to" in response.content.decode()
+
+
+def test_the_list_says_when_a_delivery_waits_for_stock(customer_client, customer):
+    product = ProductFactory(stock=0)
+    SubscriptionFactory(customer=customer, product=product, next_due=date(2027, 1, 31))
+    subscriptions_place_due(date(2027, 1, 31))
+
+    html = customer_client.get(reverse("subscriptions:list")).content.decode()
+
+    assert "31 January 2027: Waiting for stock" in html
+    assert "not enough in stock; we try daily until 7 February" in html
