@@ -52,7 +52,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the shop's site: the index opens on the staff dashboard.
+    "dashboard.admin_config.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
     "stock_sync",
     "advisor",
     "subscriptions",
+    # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
+    "dashboard",
 ]
 
 MIDDLEWARE = [
