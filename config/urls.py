@@ -24,6 +24,7 @@ urlpatterns = [
     # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/subscriptions/", include("subscriptions.urls")),
     path("", include("shop.urls")),
 ]
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "shop",
     "stock_sync",
     "advisor",
+    "subscriptions",
     # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
     "dashboard",
 ]
@@ -252,6 +254,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-advisor-results": {
         "task": "advisor.tasks.purge_expired_advisor_results",
         "schedule": 24 * 60 * 60,
+    },
+    # Once a day, early, so a delivery that waits for stock is retried each day and orders are placed
+    # before the warehouse's day starts (TIME_ZONE). Idempotent: a second run that day places nothing.
+    "place-due-subscriptions": {
+        "task": "subscriptions.tasks.place_due_subscriptions",
+        "schedule": crontab(hour=5, minute=0),
     },
 }
 

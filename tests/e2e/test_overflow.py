@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from shop.demo_catalog import load_demo_catalog
 from shop.models import Order, Product
-from tests.factories import CUSTOMER_PASSWORD, CustomerFactory
+from tests.factories import CUSTOMER_PASSWORD, CustomerFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -147,6 +147,7 @@ def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, s
     page.wait_for_url("**/account/")
     confirmation_url = place_order(page, base)
     order = Order.objects.get()
+    SubscriptionFactory(customer=customer, product=in_stock[1], quantity=2, interval_days=60)
     for product in in_stock:
         add_to_cart(page, base, product, quantity=11)
     assert page.locator(".cart-link .badge").inner_text() == "33"
@@ -173,6 +174,8 @@ def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, s
         "change email": "/account/email/",
         "change password": "/account/password/change/",
         "delete account": "/account/delete/",
+        "my subscriptions": "/account/subscriptions/",
+        "subscribe": f"/account/subscriptions/new/?product={product.pk}&quantity=11&from_cart=1",
     }
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": HEIGHT})
