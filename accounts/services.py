@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from shop.models import Order
 
-from .extensions import customer_data_exporters
+from .hooks import customer_data_exporters
 from .models import Address
 from .selectors import customer_address, customer_advisor_results, customer_email_preferences, customer_orders
 
@@ -62,11 +62,10 @@ def orders_attach_to_customer(*, customer: AbstractBaseUser, email: str) -> int:
 
 
 def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
-    """Everything the shop keeps about the customer, as JSON-ready data ("download my data"), with
-    what other apps registered (accounts/extensions.py)."""
+    """Everything the shop keeps about the customer, as JSON-ready data ("download my data")."""
     address = customer_address(customer)
     preferences = customer_email_preferences(customer)
-    data = {
+    return {
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": customer.email,
@@ -108,10 +107,9 @@ def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
             {"taken_at": result.created_at.isoformat(), "answers": result.answers, "outcome": result.outcome}
             for result in customer_advisor_results(customer)
         ],
+        # What other apps keep for the customer (subscriptions, …), registered in their AppConfig.ready.
+        **customer_data_exporters.export(customer),
     }
-    for key, exporter in customer_data_exporters().items():
-        data[key] = exporter(customer)
-    return data
 
 
 @transaction.atomic
@@ -127,7 +125,7 @@ def customer_delete(customer: AbstractBaseUser) -> None:
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__in=names).delete()
     customer_id = customer.pk
-    # Cascades to the address, email preferences, allauth's email addresses, advisor results and what
-    # other apps keep per customer (their models cascade from the user too).
+    # Cascades to the address, email preferences, allauth's email addresses, advisor results and
+    # what other apps keep with the customer (their foreign keys cascade too: subscriptions).
     customer.delete()
     logger.info("Deleted customer %s and anonymised their orders", customer_id)

@@ -88,8 +88,9 @@ HEIGHT_RANGE_CM = (100, 250)
 LEVEL_RANGE_NG_ML = (1, 400)
 OLDEST_DATE_YEARS = 30  # a test or a dose start older than this is a typo
 MAX_PREVIOUS_TESTS = 20
-# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even one
-# standard error of the assay above the measured value (engine choice), so noise alone never refers.
+# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even two
+# standard errors of the assay above the measured value (engine choice, engine_history.PersonalResponse
+# .clearly_below), so noise alone hardly ever refers.
 WEAK_RESPONSE_SCALE = 1 / 3
 RETEST_WEEKS = 12
 PLATEAU_DAYS = 12 * 7  # a level measured this long after a dose change is taken as the plateau
@@ -701,7 +702,12 @@ def _situation(a: Answers, today: date, *, use_history: bool = True) -> _Situati
         a=a, today=today, level=level, band=dose.band_for_level(ng_ml), rda=rda_iu_for_age(a.age), intake=intake,
         response=response, bmi=bmi, plateau_level=plateau_level, days_on_dose=days_on_dose,
         non_response=non_response, personal=personal,
-        barely_moved=weak_own and not non_response and personal.measured < WEAK_RESPONSE_SCALE,
+        # Below a third, and an average response is at least a standard error away: a change too small to show
+        # anything through the assay error is no sign of a non-mover.
+        barely_moved=(
+            weak_own and not non_response and personal.measured < WEAK_RESPONSE_SCALE
+            and personal.measured + personal.measured_se < 1
+        ),
         days_to_plateau_from=days_on_latest if plateau_level != ng_ml else None,
     )
 

@@ -42,6 +42,7 @@ __all__ = ["DatedLevel", "PersonalResponse", "personal_response", "dose_response
 PRIOR_LOG_SD = (math.log(SLOPE_HIGH_VIETH / SLOPE_MID_HEANEY) + math.log(SLOPE_MID_HEANEY / SLOPE_LOW_EKWARU)) / 2
 ASSAY_CV = 0.10
 CREDIBLE_MASS = 0.80
+CLEAR_STANDARD_ERRORS = 2.0  # "clearly below": the measured response even this many standard errors higher
 # Doses whose expected rises all lie within this of each other tell nothing about the response.
 MIN_INFORMATIVE_RISE_NG_ML = 1.0
 REFITS = 2  # reweightings by the fitted levels: the second changes s by far less than its standard error
@@ -72,8 +73,12 @@ class PersonalResponse:
 
     @property
     def clearly_below(self) -> float:
-        """The measured response plus one standard error: below a threshold, it is not assay noise."""
-        return self.measured + self.measured_se
+        """The measured response plus two standard errors: below a threshold, it is not assay noise.
+
+        With one standard error about 1 person in 150 per retest, nearly all within the usual range of response,
+        was referred on assay noise alone (bench/personal_dosing.py); with two, a non-mover whose change is too
+        small to show it clearly keeps the dose (never a higher one) and the next test settles it."""
+        return self.measured + CLEAR_STANDARD_ERRORS * self.measured_se
 
 
 def _share_reached(days: float) -> float:

@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import health
 
-admin.site.site_header = "VitaShop staff"
-admin.site.site_title = "VitaShop staff"
-admin.site.index_title = "Catalog, orders, stock and the advisor"
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -29,6 +25,7 @@ urlpatterns = [
     path("account/vitamin-d/", include("vitamin_d.urls")),
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/subscriptions/", include("subscriptions.urls")),
     path("", include("shop.urls")),
 ]
 

@@ -6,13 +6,13 @@ class VitaminDConfig(AppConfig):
     verbose_name = "My vitamin D"
 
     def ready(self) -> None:
-        from accounts.extensions import AccountPage, account_page_register, customer_data_exporter_register
+        from accounts.hooks import account_nav, customer_data_exporters
         from shop.demo_catalog import demo_catalog_loaded
 
         from .demo import load_demo_timeline_with_the_catalog
         from .services import customer_vitamin_d_export
 
-        customer_data_exporter_register("vitamin_d", customer_vitamin_d_export)
-        account_page_register(AccountPage(key="vitamin_d", label="My vitamin D", url_name="vitamin_d:page"))
+        customer_data_exporters.register("vitamin_d", customer_vitamin_d_export)
+        account_nav.register(key="vitamin_d", label="My vitamin D", url_name="vitamin_d:page")
         # After accounts' receiver (accounts comes first in INSTALLED_APPS), so the demo customer exists.
         demo_catalog_loaded.connect(load_demo_timeline_with_the_catalog, dispatch_uid="vitamin-d-demo-timeline")

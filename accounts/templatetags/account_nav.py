@@ -1,13 +1,11 @@
-"""The account navigation's links to pages other apps registered (accounts/extensions.py)."""
-from __future__ import annotations
-
 from django import template
 
-from accounts.extensions import AccountPage, account_pages
+from accounts.hooks import AccountNavLink, account_nav
 
 register = template.Library()
 
 
 @register.simple_tag
-def registered_account_pages() -> list[AccountPage]:
-    return account_pages()
+def account_nav_links() -> list[AccountNavLink]:
+    """The links other apps registered for the account navigation (accounts.hooks.account_nav)."""
+    return account_nav.links()
