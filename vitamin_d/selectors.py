@@ -8,6 +8,8 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from advisor.models import AdvisorResult
+from subscriptions.models import Subscription
+from subscriptions.selectors import customer_servings_per_day
 
 from .models import BloodTest, HealthDataConsent
 
@@ -39,3 +41,20 @@ def customer_dose_profile(customer: AbstractBaseUser, consent: HealthDataConsent
         return consent.advisor_answers
     result = customer_latest_advisor_result(customer)
     return result.answers if result is not None else None
+
+
+def customer_subscribed_d3_daily_iu(customer: AbstractBaseUser) -> int | None:
+    """The vitamin D a day the customer's active subscriptions deliver, at the servings a day their
+    latest advisor result gives each product (one a day otherwise); None without a D3 subscription."""
+    subscriptions = (
+        Subscription.objects.filter(customer=customer, status=Subscription.Status.ACTIVE)
+        .select_related("product")
+        .prefetch_related("product__nutrient_amounts__nutrient")
+    )
+    daily = [
+        amount.amount_iu * customer_servings_per_day(customer, subscription.product)
+        for subscription in subscriptions
+        for amount in subscription.product.nutrient_amounts.all()
+        if amount.amount_iu
+    ]
+    return sum(daily) if daily else None

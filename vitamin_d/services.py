@@ -30,6 +30,7 @@ from .selectors import (
     customer_consent,
     customer_dose_profile,
     customer_latest_advisor_result,
+    customer_subscribed_d3_daily_iu,
 )
 
 logger = logging.getLogger(__name__)
@@ -131,22 +132,30 @@ def customer_next_step(customer: AbstractBaseUser, *, today: date | None = None)
     return next_step(list(customer_blood_tests(customer)), profile, today=today or timezone.localdate())
 
 
-def dose_prefill(customer: AbstractBaseUser, step: NextStep) -> int | None:
-    """The vitamin D a day to fill in for a new test: the dose ``step`` (the customer's next step)
-    advises, else the dose before the latest test, else the latest advisor result's recommended
-    total, else the total the saved answers say is taken."""
+@dataclass(frozen=True)
+class DosePrefill:
+    daily_iu: int | None
+    source: str  # where the figure comes from, in the form's words
+
+
+def dose_prefill(customer: AbstractBaseUser, step: NextStep) -> DosePrefill:
+    """The vitamin D a day to fill in for a new test: what the customer's active subscriptions deliver
+    (plus the other sources their answers name), else the dose ``step`` advises, else the dose before
+    the latest test, else the latest advisor result's recommended total."""
+    subscribed = customer_subscribed_d3_daily_iu(customer)
+    if subscribed is not None:
+        profile = customer_dose_profile(customer, customer_consent(customer)) or {}
+        other = int(profile.get("other_d3_daily_iu") or 0)
+        return DosePrefill(subscribed + other, "Filled in from your active subscriptions" + (
+            " and the other vitamin D your advisor answers name." if other else "."))
     if step.dose_now_iu is not None:
-        return step.dose_now_iu
+        return DosePrefill(step.dose_now_iu, "Filled in with the dose your last test led to.")
     if step.dose_before_iu is not None:
-        return step.dose_before_iu
+        return DosePrefill(step.dose_before_iu, "Filled in with the dose before your last test.")
     latest_result = customer_latest_advisor_result(customer)
-    result_iu = latest_result.d3_daily_iu if latest_result is not None else None
-    if result_iu is not None:
-        return result_iu
-    profile = customer_dose_profile(customer, customer_consent(customer))
-    if profile is not None:
-        return int(profile.get("current_d3_iu") or 0) + int(profile.get("other_d3_daily_iu") or 0)
-    return None
+    if latest_result is not None and latest_result.d3_daily_iu is not None:
+        return DosePrefill(latest_result.d3_daily_iu, "Filled in with your latest advisor result's dose.")
+    return DosePrefill(None, "")
 
 
 # --- retest reminders -------------------------------------------------------------------------------

@@ -56,14 +56,15 @@ def _page(request: HttpRequest, *, form: BloodTestForm | None = None, status: in
     today = timezone.localdate()
     step = customer_next_step(customer, today=today)
     recommendation = step.recommendation
+    prefill = dose_prefill(customer, step)
     context.update({
         "today": today,
         "tests": list(reversed(tests)),
         "step": step,
         "shown": _shown(recommendation) if recommendation else None,
         "chart_svg": timeline_chart_svg([MeasuredPoint(t.tested_on, t.ng_ml) for t in tests], step.projection),
-        "form": form or BloodTestForm(customer=customer, initial={"d3_daily_iu": dose_prefill(customer, step),
-                                                                   "unit": "ng/mL"}),
+        "prefill": prefill,
+        "form": form or BloodTestForm(customer=customer, initial={"d3_daily_iu": prefill.daily_iu, "unit": "ng/mL"}),
         "reminders_form": RetestRemindersForm(initial={"retest_reminders": consent.retest_reminders}),
         "result_to_save": _result_to_save(latest_result, consent, tests),
     })

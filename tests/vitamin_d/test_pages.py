@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, ProductFactory, SubscriptionFactory
 from vitamin_d.models import BloodTest, HealthDataConsent
 from vitamin_d.services import customer_next_step
 
@@ -210,3 +210,19 @@ def test_a_person_whose_level_did_not_move_is_referred_and_never_dosed_higher(cu
     assert "Ask a clinician" in html and "None planned" in html
     assert "does not raise your dose" in html
     assert 'name="d3_daily_iu" value="3000"' in html  # the form offers the dose taken, nothing higher
+
+
+def test_the_dose_is_prefilled_from_active_subscriptions_and_other_sources(customer_client, customer):
+    opted_in(customer)  # answers with no other vitamin D source
+    consent = HealthDataConsent.objects.get(owner=customer)
+    consent.advisor_answers = {**consent.advisor_answers, "other_d3_daily_iu": 400}
+    consent.save()
+    history(customer, today=timezone.localdate())
+    SubscriptionFactory(customer=customer, product=ProductFactory(doses={"d3": 50}))  # 2,000 IU a serving
+    SubscriptionFactory(customer=customer, product=ProductFactory(doses={"k2-mk7": 100}))
+    SubscriptionFactory(customer=customer, product=ProductFactory(doses={"d3": 25}), status="cancelled")
+
+    html = customer_client.get(PAGE).content.decode()
+
+    assert 'name="d3_daily_iu" value="2400"' in html
+    assert "Filled in from your active subscriptions and the other vitamin D" in html
