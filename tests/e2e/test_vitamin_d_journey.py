@@ -14,6 +14,8 @@ from django.utils import timezone
 from accounts.demo_customer import DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD, load_demo_customer
 from advisor.models import AdvisorResult
 from shop.demo_catalog import load_demo_catalog
+from tests.e2e.test_overflow import WIDTHS as OVERFLOW_WIDTHS
+from tests.e2e.test_overflow import PageChecker
 from tests.factories import CUSTOMER_PASSWORD, CustomerFactory
 from vitamin_d.demo import load_demo_timeline
 from vitamin_d.models import BloodTest
@@ -135,6 +137,19 @@ def test_the_demo_customers_three_tests_edit_and_delete_pages(live_server, page,
     assert page.locator("svg.timeline-chart circle.measured-point").count() == 3
     assert "lower than the population formula" in page.locator(".vd-history").inner_text()
     check_and_shoot(page, screenshot_dir, "05-demo")
+
+    # Nothing sticks out sideways on phones (the same check as every storefront page), the numbers open.
+    test = BloodTest.objects.order_by("tested_on").last()
+    checker = PageChecker(page)
+    for width in OVERFLOW_WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        checker.visit(live_server.url + "/account/vitamin-d/", "my vitamin d")
+        page.get_by_text("Show the numbers").click()
+        checker.check("my vitamin d, numbers shown")
+        checker.visit(live_server.url + f"/account/vitamin-d/tests/{test.pk}/edit/", "edit a test")
+    assert checker.problems == {}, "\n".join(f"{where}: {what}" for where, what in checker.problems.items())
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + "/account/vitamin-d/")
 
     page.get_by_role("link", name=re.compile("^Edit the test of")).first.click()
     page.wait_for_url("**/edit/")
