@@ -63,16 +63,21 @@ def test_a_checkout_for_b_completes_while_a_checkout_holds_a(held_lock_on):
     product_b = ProductFactory(stock=10, price=Decimal("12.00"))
     held_lock_on(product_a)
 
-    with connection.cursor() as cursor:
-        # Any wait for a lock fails at once instead of hanging the test.
-        cursor.execute("SET lock_timeout = '2s'")
-    order = order_place(lines=one_of(product_b), shipping=SHIPPING)
+    order = place_without_waiting(product_b)
 
     assert Order.objects.filter(pk=order.pk).exists()
     assert Stock.objects.get(product=product_b).allocated == 1
     # The lock on A is real: a checkout for A has to wait for it.
     with pytest.raises(OperationalError, match="lock timeout"):
-        order_place(lines=one_of(product_a), shipping=SHIPPING)
+        place_without_waiting(product_a)
+
+
+def place_without_waiting(product) -> Order:
+    """Place an order whose transaction gives up after 2 s waiting for any lock, instead of hanging."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+        return order_place(lines=one_of(product), shipping=SHIPPING)
 
 
 def test_an_order_writes_no_shop_wide_row_and_still_moves_the_catalog_version():
