@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import health
 
-admin.site.site_header = "VitaShop staff"
-admin.site.site_title = "VitaShop staff"
-admin.site.index_title = "Catalog, orders, stock and the advisor"
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -28,6 +24,7 @@ urlpatterns = [
     # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/subscriptions/", include("subscriptions.urls")),
     path("", include("shop.urls")),
 ]
 
