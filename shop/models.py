@@ -452,10 +452,11 @@ class ApiToken(TokenProxy):
 
 
 class CatalogVersion(models.Model):
-    """One row whose counter goes up in the same transaction as any change shoppers could see
-    (product, price, dose, image, food, stock). Cached page fragments are keyed on it, so every web
-    process sees a change on its next request, whoever made it (a Celery worker's stock sync cannot
-    delete keys from a web process's local-memory cache)."""
+    """One row whose counter goes up in the same transaction as any change to the catalog made
+    through the models (product, price, dose, image, food, stock) or a stock sync; on PostgreSQL a
+    checkout advances a lock-free counter instead (shop.services.catalog_version). Cached page
+    fragments are keyed on both, so every web process sees a change on its next request, whoever
+    made it (a Celery worker's stock sync cannot delete keys from a web process's local-memory cache)."""
 
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
