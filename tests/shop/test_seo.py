@@ -285,3 +285,11 @@ def test_k1_page_says_the_shop_sells_no_k1_and_shows_its_foods(client, catalog):
     assert "sells no Vitamin K1 (phylloquinone) supplements" in html
     assert "Kale, raw" in html
     assert "keep your vitamin K intake from food and supplements steady" in html
+
+
+def test_home_page_presents_4000_iu_as_the_upper_limit_not_a_dose(client, catalog):
+    html = client.get("/").content.decode()
+
+    assert '<p class="fact-figure">Upper limit, not a dose</p>' in html
+    assert '<p class="fact-figure">4,000 IU a day</p>' not in html
+    assert "It is a ceiling, not an amount to aim for" in html
