@@ -159,6 +159,17 @@ class Product(models.Model):
     brand = models.CharField(max_length=80)
     form = models.CharField(max_length=20, choices=Form.choices)
     description = models.TextField(blank=True)
+    # Label information a shopper with an allergy or a diet needs before buying. Empty means "not
+    # stated" (the page says so), which is not the same as "none": write "None" when there are none.
+    other_ingredients = models.TextField(
+        blank=True,
+        help_text="Everything in a serving besides the vitamins, as on the label, e.g. 'Olive oil, gelatin'.",
+    )
+    allergens = models.CharField(
+        max_length=200, blank=True,
+        help_text="Major food allergens a serving contains, e.g. 'Soy'. Write 'None' if it contains none; "
+        "left empty, the page says allergens are not stated.",
+    )
     serving_size = models.CharField(
         max_length=60, help_text="What one serving is, e.g. '1 softgel' or '2 drops'.", default="1 softgel"
     )
