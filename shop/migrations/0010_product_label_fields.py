@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shop', '0008_product_search_document'),
+        ('shop', '0009_catalog_stock_version_sequence'),
     ]
 
     operations = [
