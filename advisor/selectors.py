@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -202,16 +202,19 @@ def _match(need: ProductNeed) -> ProductMatch:
         .exclude(nutrient_amounts__nutrient__code__in=unwanted)
         .distinct()
         .select_related("stock")
-        .prefetch_related(
-            Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient")),
-            "images",  # the result page and the API show each product's picture
-        )
+        .prefetch_related(Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient")))
     )
     matched = [m for m in (_matched_product(p, wanted, limits) for p in candidates) if m is not None]
     options = sorted(_options(matched, wanted), key=_option_sort_key)
     if not options:
         return NO_MATCH
-    return ProductMatch(best=list(options[0].items), alternatives=options[1 : 1 + ALTERNATIVE_COUNT])
+    best, alternatives = list(options[0].items), options[1 : 1 + ALTERNATIVE_COUNT]
+    # The result page and the API show each shown product's picture: fetched for those few only,
+    # not for every candidate (their model instances were most of the match's time).
+    prefetch_related_objects(
+        [item.product for option in (options[0], *alternatives) for item in option.items], "images"
+    )
+    return ProductMatch(best=best, alternatives=alternatives)
 
 
 def _need_of(recommendation: engine.Recommendation | AdvisorResult | ProductNeed) -> ProductNeed:

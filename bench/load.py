@@ -1,13 +1,14 @@
 """Benchmark: the storefront and API under load, served by gunicorn on PostgreSQL and Redis.
 
     .venv/bin/python bench/load.py [--duration 6] [--rounds 3] [--connections 16] [--workers 5]
-                                   [--only TEXT] [--smoke]
+                                   [--only TEXT] [--products 2000] [--smoke]
 
 DATABASE_URL (any database on the server; default postgres://postgres@127.0.0.1:5432/postgres) is
 only used to connect: the benchmark drops and creates its own database (``vitashop_load``,
 LOAD_DATABASE to change it), migrates it, loads the demo catalog and grows it to 2,000 products
 with bulk inserts. Redis (REDIS_URL, default redis://127.0.0.1:6379) databases 10 and 11 hold the
-cache and the Celery broker. Static files are collected into a temporary STATIC_ROOT.
+cache and the Celery broker (LOAD_REDIS_DBS=cache,broker to change them). Static files are
+collected into a temporary STATIC_ROOT.
 
 gunicorn then serves the site with the production settings (DEBUG off, whitenoise's compressed
 manifest storage, Redis cache), and wrk drives it from its own process over loopback, one URL at a
@@ -17,7 +18,15 @@ own ceiling on this machine), then the pages and API endpoints. The whole sequen
 tens of percent within minutes, so each page's share of the ceiling is taken against the ceilings
 measured just before and after it, and the figures printed are the medians over the rounds:
 requests per second, p50/p95/p99 latency, the share of the ceiling, and the sum of any socket
-errors and non-2xx responses. At the end, the resident memory of each gunicorn worker.
+errors and non-2xx responses. At the end, the resident memory of each gunicorn worker. The "with a
+cart" rows send the cookies of a shopper who put three products in the cart (through the real
+forms), so they take the path every buyer takes: no whole-page cache.
+
+``--products 100000``: before the load, the uncached requests (product list with its facet
+counts, a filtered list, a search, the API list and the advisor POST with its product match) are
+timed in this process with every cache emptied, at 2,000 products; the catalog is grown to that
+many products with the same bulk inserts, analysed, and they are timed again. Printed: both
+medians, their ratio and the queries each made. The load then runs on the large catalog.
 
 ``--smoke`` runs everything once for about a second each, with few connections, and exits non-zero on
 any error or non-2xx response. It checks that the site survives concurrent load, not its speed.
@@ -46,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 VENV_BIN = Path(sys.executable).parent
 CATALOG_SIZE = 2000
+REDIS_CACHE_DB, REDIS_BROKER_DB = os.environ.get("LOAD_REDIS_DBS", "10,11").split(",")
 
 ADVISOR_ANSWERS = {
     "age": 45,
@@ -96,6 +106,55 @@ class Target:
     label: str
     path: str
     body: dict | None = None  # JSON body: sent as a POST
+    with_cart: bool = False   # sent with the cookies of a shopper who has a cart (CART_COOKIES)
+
+
+class Visitor:
+    """One shopper's browser, as behind the TLS proxy of a deployment (X-Forwarded-Proto): the
+    production settings' Secure cookies are kept and sent back, as a browser would over HTTPS."""
+
+    def __init__(self, base: str) -> None:
+        import random
+
+        import requests
+
+        self.base = base
+        self.http = requests.Session()
+        self.cookies: dict[str, str] = {}
+        octets = (random.randint(0, 255), random.randint(0, 255), random.randint(1, 254))  # noqa: S311
+        self.http.headers.update({"X-Forwarded-For": "10.{}.{}.{}".format(*octets), "X-Forwarded-Proto": "https"})
+
+    def send(self, method: str, path: str, data: dict | None = None):
+        headers = {"Referer": f"https://{self.base.split('://', 1)[1]}{path}"}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header()
+        response = self.http.request(method, self.base + path, data=data, headers=headers,
+                                     allow_redirects=False, timeout=30)
+        self.cookies.update(response.cookies.get_dict())
+        return response
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def shopper_with_a_cart(base: str, product_paths: list[str]) -> str:
+    """The Cookie header of a new shopper who put one of each of these products in the cart."""
+    import re
+
+    visitor = Visitor(base)
+    for path in product_paths:
+        page = visitor.send("GET", path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        product_id = re.search(r'name="product_id" value="(\d+)"', page.text).group(1)
+        added = visitor.send("POST", "/cart/add/", {"csrfmiddlewaretoken": token, "product_id": product_id,
+                                                    "quantity": 1})
+        if added.status_code != 302:
+            sys.exit(f"could not fill a cart: {path} answered {added.status_code}")
+    visitor.close()
+    return visitor.cookie_header()
 
 
 @dataclass(frozen=True)
@@ -141,8 +200,8 @@ def server_environment(db_url: str, redis_url: str, workdir: Path) -> dict[str, 
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": db_url,
         "DB_CONN_MAX_AGE": "600",
-        "CACHE_URL": f"{redis_url}/10",
-        "CELERY_BROKER_URL": f"{redis_url}/11",
+        "CACHE_URL": f"{redis_url}/{REDIS_CACHE_DB}",
+        "CELERY_BROKER_URL": f"{redis_url}/{REDIS_BROKER_DB}",
         "STATIC_ROOT": str(workdir / "static"),
         "MEDIA_ROOT": str(workdir / "media"),
         "VAR_DIR": str(workdir / "var"),
@@ -155,7 +214,7 @@ def server_environment(db_url: str, redis_url: str, workdir: Path) -> dict[str, 
     }
 
 
-def prepare_site(env: dict[str, str], redis_url: str) -> None:
+def prepare_site(env: dict[str, str], redis_url: str, size: int = CATALOG_SIZE) -> None:
     """Migrate, load the demo catalog, grow it, collect static files, empty the cache db."""
     os.environ.update(env)
     import django
@@ -166,29 +225,40 @@ def prepare_site(env: dict[str, str], redis_url: str) -> None:
 
     call_command("migrate", "--noinput", verbosity=0)
     call_command("load_demo_catalog", verbosity=0)
-    grown = grow_catalog(CATALOG_SIZE)
+    grown = grow_catalog(size)
     call_command("collectstatic", "--noinput", verbosity=0)
     connections.close_all()
     import redis
 
-    redis.Redis.from_url(f"{redis_url}/10").flushdb()
-    print(f"catalog: {CATALOG_SIZE} products ({grown} added in bulk)")
+    redis.Redis.from_url(f"{redis_url}/{REDIS_CACHE_DB}").flushdb()
+    print(f"catalog: {size} products ({grown} added in bulk)")
 
 
 def grow_catalog(size: int) -> int:
     """Copies of the demo products (new SKU, name, price and stock; same doses) up to ``size``."""
+    from shop.models import Product
+
+    templates = list(Product.objects.exclude(sku__startswith="LOAD-").prefetch_related("nutrient_amounts")
+                     .order_by("pk"))
+    grown = Product.objects.filter(sku__startswith="LOAD-").count()
+    missing = size - len(templates) - grown
+    if missing <= 0:
+        return 0
+    # Batches of 10,000 in their own transactions: 100,000 products never sit in memory at once.
+    for start in range(grown, grown + missing, 10_000):
+        _grow_batch(templates, range(start, min(start + 10_000, grown + missing)))
+    return missing
+
+
+def _grow_batch(templates: list, numbers: range) -> None:
     from decimal import Decimal
 
     from django.db import transaction
 
     from shop.models import Product, ProductNutrient, Stock
 
-    templates = list(Product.objects.prefetch_related("nutrient_amounts").order_by("pk"))
-    missing = size - len(templates)
-    if missing <= 0:
-        return 0
     copies = []
-    for n in range(missing):
+    for n in numbers:
         template = templates[n % len(templates)]
         copies.append(
             Product(
@@ -208,20 +278,19 @@ def grow_catalog(size: int) -> int:
     with transaction.atomic():
         Product.objects.bulk_create(copies, batch_size=1000)
         Stock.objects.bulk_create(
-            [Stock(product=p, on_hand=(n * 37) % 400, allocated=n % 3) for n, p in enumerate(copies)],
+            [Stock(product=p, on_hand=(n * 37) % 400, allocated=n % 3) for n, p in zip(numbers, copies, strict=True)],
             batch_size=1000,
         )
         ProductNutrient.objects.bulk_create(
             [
                 ProductNutrient(product=copy, nutrient_id=amount.nutrient_id, amount_mcg=amount.amount_mcg)
-                for n, copy in enumerate(copies)
+                for n, copy in zip(numbers, copies, strict=True)
                 for amount in templates[n % len(templates)].nutrient_amounts.all()
             ],
             batch_size=2000,
         )
         # bulk_create skips Product.save(), which writes the search document.
         Product.objects.filter(pk__in=[copy.pk for copy in copies]).refresh_search_documents()
-    return missing
 
 
 def targets() -> list[Target]:
@@ -237,9 +306,84 @@ def targets() -> list[Target]:
         Target("product list, 3 filters (fresh)", "/products/?nutrient=d3&form=softgel&price_max=30&sort=-price"),
         Target("product page", product.get_absolute_url()),
         Target("foods", "/foods/"),
+        # A shopper with a session cookie and a few lines in the cart: no whole-page cache.
+        Target("with a cart: home", "/", with_cart=True),
+        Target("with a cart: product list", "/products/", with_cart=True),
+        Target("with a cart: filtered list", "/products/?nutrient=d3&sort=-price", with_cart=True),
+        Target("with a cart: product page", product.get_absolute_url(), with_cart=True),
         Target("GET /api/products/", "/api/products/"),
+        Target(f"GET /api/products/{product.slug[:12]}…/", f"/api/products/{product.slug}/"),
         Target("POST /api/advisor/recommendations/", "/api/advisor/recommendations/", ADVISOR_ANSWERS),
     ]
+
+
+def cart_product_paths() -> list[str]:
+    from shop.models import Product
+
+    return [p.get_absolute_url() for p in Product.objects.filter(sku__startswith="LOAD-").order_by("pk")[1:4]]
+
+
+# Timed in this process with every cache emptied first: what a page costs when nothing is cached.
+UNCACHED = (
+    ("product list + facet counts", "/products/", None),
+    ("filtered list", "/products/?nutrient=d3&sort=-price", None),
+    ("search", "/products/?q=vitamin+d3+softgel", None),
+    ("API list", "/api/products/", None),
+    ("advisor POST (product match)", "/api/advisor/recommendations/", ADVISOR_ANSWERS),
+)
+
+
+def time_uncached(repeats: int = 5) -> dict[str, tuple[float, int]]:
+    """Median milliseconds and the number of queries of each UNCACHED request, nothing cached."""
+    import random
+
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    figures = {}
+    for label, path, body in UNCACHED:
+        times, queries = [], 0
+        for attempt in range(repeats + 1):     # the first one also loads templates and code: not counted
+            for cache in caches.all():
+                cache.clear()
+            address = f"10.9.{random.randint(0, 255)}.{random.randint(1, 254)}"  # noqa: S311 - a client, not a secret
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                if body is None:
+                    response = client.get(path)
+                else:
+                    response = client.post(path, body, content_type="application/json", HTTP_X_FORWARDED_FOR=address)
+                elapsed = (time.perf_counter() - started) * 1000
+            if not 200 <= response.status_code < 300:
+                sys.exit(f"{label}: {path} answered {response.status_code}")
+            if attempt:
+                times.append(elapsed)
+                queries = len(captured.captured_queries)
+        figures[label] = (median(times), queries)
+    return figures
+
+
+def catalog_size_run(size: int) -> None:
+    """Time the uncached requests at 2,000 products, grow the catalog to ``size``, time them again."""
+    from django.db import connection
+
+    small = time_uncached()
+    started = time.perf_counter()
+    grow_catalog(size)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")          # as autovacuum would soon after a bulk load
+    print(f"catalog grown to {size} products in {time.perf_counter() - started:.0f} s")
+    large = time_uncached()
+    load = os.getloadavg()
+    print(f"\nuncached, in-process (median of 5), load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'':32} {CATALOG_SIZE:>9} {size:>9} {'ratio':>7} {'queries':>9}")
+    for label, (small_ms, small_queries) in small.items():
+        large_ms, large_queries = large[label]
+        print(f"{label:32} {small_ms:7.1f}ms {large_ms:7.1f}ms {large_ms / small_ms:7.1f} "
+              f"{small_queries:>4} {large_queries:>4}")
 
 
 def free_port() -> int:
@@ -257,9 +401,11 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int, log: Path) -> s
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
-def request(base: str, target: Target) -> int:
+def request(base: str, target: Target, cart_cookies: str = "") -> int:
     data = json.dumps(target.body).encode() if target.body else None
     headers = {"Content-Type": "application/json"}
+    if target.with_cart:
+        headers["Cookie"] = cart_cookies
     req = urllib.request.Request(base + target.path, data=data, headers=headers)  # noqa: S310 - loopback
     try:
         with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - our own loopback server
@@ -283,9 +429,12 @@ def wait_until_serving(base: str, server: subprocess.Popen, seconds: float = 30)
     sys.exit("gunicorn did not answer /healthz in time")
 
 
-def run_wrk(base: str, target: Target, *, duration: int, connections: int, workdir: Path) -> Result:
+def run_wrk(base: str, target: Target, *, duration: int, connections: int, workdir: Path,
+            cart_cookies: str = "") -> Result:
     script = workdir / "report.lua"
     lines = [WRK_SCRIPT]
+    if target.with_cart:
+        lines.append(f"wrk.headers[\"Cookie\"] = {json.dumps(cart_cookies)}\n")
     if target.body is not None:
         lines.append(
             f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(target.body))}\n'
@@ -354,6 +503,9 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn (default: a free one)")
     parser.add_argument("--smoke", action="store_true",
                         help="about a second per URL, 4 connections; exit non-zero on any error or non-2xx")
+    parser.add_argument("--products", type=int, default=CATALOG_SIZE,
+                        help=f"catalog size; above {CATALOG_SIZE:,} the uncached pages are first timed at "
+                             f"{CATALOG_SIZE:,} and again at this size (default {CATALOG_SIZE:,})")
     parser.add_argument("--only", metavar="TEXT", default="",
                         help="load only the URLs whose label contains TEXT (the ceiling is always measured)")
     args = parser.parse_args()
@@ -372,7 +524,10 @@ def main() -> int:
         workdir = Path(tmp)
         env = server_environment(db_url, redis_url, workdir)
         prepare_site(env, redis_url)
+        if args.products > CATALOG_SIZE:
+            catalog_size_run(args.products)
         urls = [target for target in targets() if target.path == "/healthz" or args.only in target.label]
+        cart_paths = cart_product_paths()
         from django.db import connections
 
         connections.close_all()
@@ -386,19 +541,21 @@ def main() -> int:
             wait_until_serving(base, server)
             # The first request of each URL finds nothing cached: its time is the cold-cache cost.
             # Then warm every worker's imports, templates and caches.
+            cart_cookies = shopper_with_a_cart(base, cart_paths)
             cold_ms = {}
             for target in urls:
                 started = time.perf_counter()
-                statuses = [request(base, target)]
+                statuses = [request(base, target, cart_cookies)]
                 cold_ms[target.label] = (time.perf_counter() - started) * 1000
-                statuses += [request(base, target) for _ in range(args.workers * 2)]
+                statuses += [request(base, target, cart_cookies) for _ in range(args.workers * 2)]
                 if any(not 200 <= status < 300 for status in statuses):
                     print(f"{target.label}: {target.path} answered {sorted(set(statuses))} before the load started")
             # Each round: the ceiling, then every page; one more ceiling closes the last round.
             ceiling, pages = urls[0], urls[1:]
 
             def load(target: Target) -> Result:
-                return run_wrk(base, target, duration=args.duration, connections=args.connections, workdir=workdir)
+                return run_wrk(base, target, duration=args.duration, connections=args.connections, workdir=workdir,
+                               cart_cookies=cart_cookies)
 
             ceilings, rounds = [load(ceiling)], []
             for _ in range(args.rounds):

@@ -1,14 +1,20 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
+from shop import seo_views
+from shop.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("robots.txt", seo_views.robots_txt, name="robots-txt"),
+    path("favicon.ico", seo_views.favicon_ico, name="favicon-ico"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("api/", include("shop.api.urls")),
     path("api/", include("stock_sync.api.urls")),

@@ -163,6 +163,7 @@ class ProductAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "slug", "sku", "brand", "form", "is_active", "is_featured")}),
         ("Price and serving", {"fields": ("price", "serving_size", "servings_per_container")}),
         ("Description", {"fields": ("description",)}),
+        ("Label", {"fields": ("other_ingredients", "allergens")}),
         ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
 

@@ -1,10 +1,11 @@
 """Cached page fragments that every anonymous shopper shares, keyed on the catalog version.
 
-A fragment's key holds ``CatalogVersion.version``, read from the database once per request (one
-indexed primary-key lookup). Any change shoppers can see bumps that version in the same
-transaction (``shop.services.catalog_version``), so the next request of every web process builds
-fresh fragments; nothing has to delete keys, which matters because a Celery worker's stock sync
-cannot reach a web process's local-memory cache. Old versions' keys simply expire.
+A fragment's key holds the catalog version, read from the database once per request (one query:
+the ``CatalogVersion`` row and, on PostgreSQL, the stock counter). Any change shoppers can see
+moves that version by the time its transaction has committed (``shop.services.catalog_version``),
+so the next request of every web process builds fresh fragments; nothing has to delete keys, which
+matters because a Celery worker's stock sync cannot reach a web process's local-memory cache. Old
+versions' keys simply expire.
 
 Only shared content is cached: never anything with a CSRF token, the cart or messages. Views
 render those parts per request around the cached HTML.
@@ -31,7 +32,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import CatalogVersion
-from .services.catalog_version import CATALOG_VERSION_PK
+from .services.catalog_version import CATALOG_VERSION_PK, STOCK_VERSION_SEQUENCE, stock_version_sequence_used
 
 T = TypeVar("T")
 
@@ -48,6 +49,11 @@ def no_query(query: QueryDict) -> str | None:
 _VERSION_SQL = (
     f"SELECT version, changed_at FROM {CatalogVersion._meta.db_table} WHERE id = %s"  # noqa: S608 - model's table
 )
+# The stock counter joins the row; the row can be missing (a flushed test database), the sequence not.
+_VERSION_WITH_STOCK_SQL = (
+    "SELECT version, changed_at, CASE WHEN stock.is_called THEN stock.last_value ELSE 0 END "  # noqa: S608 - as above
+    f"FROM {STOCK_VERSION_SEQUENCE} AS stock LEFT JOIN {CatalogVersion._meta.db_table} ON id = %s"
+)
 
 
 # Set while one response is built from several cached parts (``pinned_catalog_version``): they
@@ -62,10 +68,14 @@ def catalog_version() -> str:
         return pinned
     # Plain SQL: this runs on every page view, and the ORM would spend longer building the query
     # than the database spends answering it.
+    with_stock = stock_version_sequence_used()
     with connection.cursor() as cursor:
-        cursor.execute(_VERSION_SQL, [CATALOG_VERSION_PK])
+        cursor.execute(_VERSION_WITH_STOCK_SQL if with_stock else _VERSION_SQL, [CATALOG_VERSION_PK])
         row = cursor.fetchone()
-    return "0" if row is None else f"{row[0]}@{row[1]}"
+    if row is None:
+        return "0"
+    version = "0" if row[0] is None else f"{row[0]}@{row[1]}"
+    return f"{version}/{row[2]}" if with_stock else version
 
 
 def catalog_cache_key(version: str, name: str, *parts: object) -> str:

@@ -70,6 +70,27 @@ def canonical_pairs(query: QueryDict, parameters: Mapping[str, Parameter]) -> li
     return pairs
 
 
+def canonical_link_query(query: QueryDict, parameters: Mapping[str, Parameter], *, dropped: tuple[str, ...]) -> str:
+    """The query string of a page's canonical link (``<link rel="canonical">``): the page's own
+    parameters with their listed values, in canonical order. Anything else goes: tracking
+    parameters (utm_*, fbclid), unknown values, and the ``dropped`` parameters, which show the same
+    items another way (a sort order, a search). A page number stays (each page lists other items)
+    unless it is the first."""
+    pairs = []
+    for name, parameter in parameters.items():
+        if name in dropped:
+            continue
+        given = {value for value in query.getlist(name) if value != ""}
+        if name == "page":
+            number = query.get("page", "")
+            if number.isdigit() and int(number) > 1:
+                pairs.append(("page", str(int(number))))
+            continue
+        values = [value for value in parameter.values if value in given]
+        pairs += [(name, value) for value in (values if parameter.multiple else values[:1])]
+    return urlencode(pairs)
+
+
 def page_only_query(query: QueryDict) -> str | None:
     pairs = canonical_pairs(query, {"page": PAGE})
     return None if pairs is None else urlencode(pairs)

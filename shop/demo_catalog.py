@@ -334,6 +334,37 @@ def _description(item: DemoProduct) -> str:
     return " ".join(sentences)
 
 
+# What the fictional labels list besides the vitamins, by form. The carrier oil comes from the
+# product's note, so the two never disagree.
+_FORM_INGREDIENTS = {
+    "softgel": "softgel shell (bovine gelatin, glycerin, purified water)",
+    "capsule": "rice flour, capsule shell (hypromellose)",
+    "tablet": "microcrystalline cellulose, dicalcium phosphate, croscarmellose sodium, magnesium stearate",
+    "drops": "",
+    "gummy": "glucose syrup, sugar, pectin, citric acid, natural flavour, carrot concentrate (colour)",
+    "powder": "maltodextrin, silicon dioxide",
+    "spray": "purified water, glycerin, xylitol, natural mint flavour, gum arabic",
+}
+
+
+def _label(item: DemoProduct) -> tuple[str, str]:
+    """The demo label's other ingredients and allergens. Natto is made from soybeans, so MK-7 from
+    natto carries soy; no other demo product contains a major food allergen."""
+    note = item.note.lower()
+    carrier = next((oil for key, oil in (("olive", "olive oil"), ("mct", "MCT oil")) if key in note), "")
+    if not carrier and item.form in ("softgel", "drops"):
+        carrier = "sunflower oil"
+    if carrier == "MCT oil":
+        carrier = "medium-chain triglyceride (MCT) oil from coconut"
+    form_part = _FORM_INGREDIENTS[item.form]
+    if item.form == "tablet" and "chewable" in item.name.lower():
+        form_part = "xylitol, sorbitol, natural lemon flavour, magnesium stearate"
+    parts = [part for part in (carrier, form_part) if part]
+    ingredients = ", ".join(parts)
+    allergens = "Soy (from natto)" if "natto" in note else "None"
+    return ingredients[:1].upper() + ingredients[1:] + ".", allergens
+
+
 def _band_key(doses: dict[str, Decimal]) -> str:
     return "+".join(code for code in ("d3", "k2-mk7", "k2-mk4") if code in doses)
 
@@ -357,9 +388,11 @@ def _load_products(summary: DemoCatalogSummary, nutrients: dict[str, Nutrient]) 
     with_stock = set(Stock.objects.filter(product__in=existing.values()).values_list("product_id", flat=True))
     products = []
     for item in PRODUCTS:
+        other_ingredients, allergens = _label(item)
         values = {
             "slug": item.slug, "name": item.name, "brand": item.brand, "form": item.form,
-            "description": _description(item), "serving_size": item.serving_size,
+            "description": _description(item), "other_ingredients": other_ingredients, "allergens": allergens,
+            "serving_size": item.serving_size,
             "servings_per_container": item.servings, "price": item.price, "is_active": item.active,
             "is_featured": item.featured,
         }

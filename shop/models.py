@@ -159,6 +159,17 @@ class Product(models.Model):
     brand = models.CharField(max_length=80)
     form = models.CharField(max_length=20, choices=Form.choices)
     description = models.TextField(blank=True)
+    # Label information a shopper with an allergy or a diet needs before buying. Empty means "not
+    # stated" (the page says so), which is not the same as "none": write "None" when there are none.
+    other_ingredients = models.TextField(
+        blank=True,
+        help_text="Everything in a serving besides the vitamins, as on the label, e.g. 'Olive oil, gelatin'.",
+    )
+    allergens = models.CharField(
+        max_length=200, blank=True,
+        help_text="Major food allergens a serving contains, e.g. 'Soy'. Write 'None' if it contains none; "
+        "left empty, the page says allergens are not stated.",
+    )
     serving_size = models.CharField(
         max_length=60, help_text="What one serving is, e.g. '1 softgel' or '2 drops'.", default="1 softgel"
     )
@@ -452,10 +463,11 @@ class ApiToken(TokenProxy):
 
 
 class CatalogVersion(models.Model):
-    """One row whose counter goes up in the same transaction as any change shoppers could see
-    (product, price, dose, image, food, stock). Cached page fragments are keyed on it, so every web
-    process sees a change on its next request, whoever made it (a Celery worker's stock sync cannot
-    delete keys from a web process's local-memory cache)."""
+    """One row whose counter goes up in the same transaction as any change to the catalog made
+    through the models (product, price, dose, image, food, stock) or a stock sync; on PostgreSQL a
+    checkout advances a lock-free counter instead (shop.services.catalog_version). Cached page
+    fragments are keyed on both, so every web process sees a change on its next request, whoever
+    made it (a Celery worker's stock sync cannot delete keys from a web process's local-memory cache)."""
 
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)

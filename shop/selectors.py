@@ -3,12 +3,14 @@ page, pairing suggestions and food sources. The advisor and the API reuse these.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
 from django.db.models import (
+    BooleanField,
+    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -232,100 +234,111 @@ def product_facets(*, filters: ProductFilters) -> ProductFacets:
     (so ticking a second form shows how many more products it adds), which is how shoppers expect
     multi-select facets to behave.
 
-    The query fetches one small row per active product (form, price, stock, dose per nutrient) and
-    the counting happens here: one aggregate with two dozen filtered EXISTS counts made PostgreSQL
-    run thousands of subqueries and took most of a second on 2,000 products. The row tests below
-    mirror ``_filter_conditions`` exactly (a product has at most one row per nutrient).
+    The query reads one small row per active product (form, price, stock, dose per nutrient) in a
+    subquery and counts every option over those rows with ``COUNT(*) FILTER (WHERE …)``: one pass,
+    in the database. (One aggregate of two dozen filtered EXISTS counts made PostgreSQL run
+    thousands of subqueries; fetching the rows and counting in Python took 2 s at 100,000
+    products.) The row tests in ``_facet_tests`` mirror ``_filter_conditions`` exactly (a product
+    has at most one row per nutrient).
     """
-    rows = _facet_rows(filters)
     tests = _facet_tests(filters)
+    options: dict[str, Q] = {}
 
-    def count(dimension: str, option: Callable[[_FacetRow], bool]) -> int:
-        others = [test for name, test in tests.items() if name != dimension]
-        return sum(1 for row in rows if option(row) and all(test(row) for test in others))
+    def option(dimension: str, condition: Q) -> str:
+        """Count the rows this option holds, with every other dimension's filter applied."""
+        name = f"{dimension}_{len(options)}"
+        options[name] = condition
+        for other, test in tests.items():
+            if other != dimension:
+                options[name] &= test
+        return name
 
     nutrient_names = dict(Nutrient.Code.choices)
     form_names = dict(Product.Form.choices)
+    nutrient_keys = [(code, option("nutrient", _has_dose(code))) for code in FILTER_NUTRIENT_CODES]
+    form_keys = [(form, option("form", Q(facet_form=form))) for form in form_names]
+    price_keys = [(band, option("price", _price_within(band.low, band.high))) for band in PRICE_BANDS]
+    d3_keys = [(band, option("d3", _d3_within(band.low, band.high))) for band in D3_IU_BANDS]
+    k2_keys = [(band, option("k2", _k2_within(band.low, band.high))) for band in K2_MCG_BANDS]
+    in_stock_key = option("in_stock", Q(facet_in_stock=True))
+
+    counts = _facet_rows(filters).aggregate(
+        **{name: Count("pk", filter=condition) for name, condition in options.items()}
+    )
     return ProductFacets(
-        nutrients=[
-            FacetOption(code, nutrient_names[code], count("nutrient", lambda row, code=code: code in row.doses))
-            for code in FILTER_NUTRIENT_CODES
-        ],
-        forms=[
-            FacetOption(form, label, count("form", lambda row, form=form: row.form == form))
-            for form, label in form_names.items()
-        ],
-        prices=[
-            (band, count("price", lambda row, band=band: _within(row.price, band.low, band.high)))
-            for band in PRICE_BANDS
-        ],
-        d3_doses=[
-            (band, count("d3", lambda row, band=band: _d3_within(row, band.low, band.high))) for band in D3_IU_BANDS
-        ],
-        k2_doses=[
-            (band, count("k2", lambda row, band=band: _k2_within(row, band.low, band.high))) for band in K2_MCG_BANDS
-        ],
-        in_stock=count("in_stock", lambda row: row.in_stock),
+        nutrients=[FacetOption(code, nutrient_names[code], counts[key]) for code, key in nutrient_keys],
+        forms=[FacetOption(form, label, counts[key]) for (form, key), label in zip(form_keys, form_names.values(),
+                                                                                    strict=True)],
+        prices=[(band, counts[key]) for band, key in price_keys],
+        d3_doses=[(band, counts[key]) for band, key in d3_keys],
+        k2_doses=[(band, counts[key]) for band, key in k2_keys],
+        in_stock=counts[in_stock_key],
     )
 
 
-@dataclass(frozen=True)
-class _FacetRow:
-    form: str
-    price: Decimal
-    in_stock: bool
-    doses: dict[str, Decimal]     # nutrient code -> mcg per serving, only the nutrients it carries
+def _dose_field(code: str) -> str:
+    return f"facet_dose_{code.replace('-', '_')}"
 
 
-def _facet_rows(filters: ProductFilters) -> list[_FacetRow]:
-    # The search has no facet of its own, so it simply narrows the rows.
+def _facet_rows(filters: ProductFilters) -> QuerySet[Product]:
+    """One row per active product: its form, price, whether it is in stock and its dose of each
+    nutrient (NULL for a nutrient it lacks). The search has no facet of its own: it narrows the rows."""
     queryset = Product.objects.active()
     if filters.search:
         queryset = queryset.filter(_filter_conditions(filters)["q"])
-    codes = list(Nutrient.Code.values)
     doses = {
-        f"dose_{index}": Max("nutrient_amounts__amount_mcg", filter=Q(nutrient_amounts__nutrient__code=code))
-        for index, code in enumerate(codes)
+        _dose_field(code): Max("nutrient_amounts__amount_mcg", filter=Q(nutrient_amounts__nutrient__code=code))
+        for code in Nutrient.Code.values
     }
-    rows = queryset.annotate(**doses).values_list("form", "price", "stock__on_hand", "stock__allocated", *doses)
-    return [
-        _FacetRow(
-            form=form,
-            price=price,
-            in_stock=on_hand is not None and on_hand > allocated,
-            doses={code: amount for code, amount in zip(codes, doses, strict=True) if amount is not None},
-        )
-        for form, price, on_hand, allocated, *doses in rows
-    ]
+    return queryset.annotate(
+        facet_form=F("form"),
+        facet_price=F("price"),
+        facet_in_stock=ExpressionWrapper(in_stock_q(), output_field=BooleanField()),
+        **doses,
+    )
 
 
-def _within(value: Decimal | None, low: Decimal | int | None, high: Decimal | int | None) -> bool:
-    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+def _range(field: str, low: Decimal | int | None, high: Decimal | int | None) -> Q:
+    # Like _range_q, and a row without a value (a dose it lacks) is never within any range.
+    return Q(**{f"{field}__isnull": False}) & _range_q(field, low, high)
 
 
-def _d3_within(row: _FacetRow, iu_low: Decimal | int | None, iu_high: Decimal | int | None) -> bool:
-    return _within(row.doses.get(Nutrient.Code.D3.value), _iu_to_mcg(iu_low), _iu_to_mcg(iu_high))
+def _has_dose(code: str) -> Q:
+    return Q(**{f"{_dose_field(code)}__isnull": False})
 
 
-def _k2_within(row: _FacetRow, low: Decimal | None, high: Decimal | None) -> bool:
-    return any(_within(row.doses.get(code), low, high) for code in K2_CODES)
+def _price_within(low: Decimal | int | None, high: Decimal | int | None) -> Q:
+    return _range("facet_price", low, high)
 
 
-def _facet_tests(filters: ProductFilters) -> dict[str, Callable[[_FacetRow], bool]]:
-    """``_filter_conditions`` as tests on a facet row (the search is applied in the query)."""
-    tests: dict[str, Callable[[_FacetRow], bool]] = {}
+def _d3_within(iu_low: Decimal | int | None, iu_high: Decimal | int | None) -> Q:
+    return _range(_dose_field(Nutrient.Code.D3.value), _iu_to_mcg(iu_low), _iu_to_mcg(iu_high))
+
+
+def _k2_within(low: Decimal | None, high: Decimal | None) -> Q:
+    condition = Q()
+    for code in K2_CODES:
+        condition |= _range(_dose_field(code), low, high)
+    return condition
+
+
+def _facet_tests(filters: ProductFilters) -> dict[str, Q]:
+    """``_filter_conditions`` as conditions on a facet row (the search is applied to the rows)."""
+    tests: dict[str, Q] = {}
     if filters.nutrients:
-        tests["nutrient"] = lambda row: any(code in row.doses for code in filters.nutrients)
+        tests["nutrient"] = Q()
+        for code in filters.nutrients:
+            tests["nutrient"] |= _has_dose(code)
     if filters.forms:
-        tests["form"] = lambda row: row.form in filters.forms
+        tests["form"] = Q(facet_form__in=filters.forms)
     if filters.d3_iu_min is not None or filters.d3_iu_max is not None:
-        tests["d3"] = lambda row: _d3_within(row, filters.d3_iu_min, filters.d3_iu_max)
+        tests["d3"] = _d3_within(filters.d3_iu_min, filters.d3_iu_max)
     if filters.k2_mcg_min is not None or filters.k2_mcg_max is not None:
-        tests["k2"] = lambda row: _k2_within(row, filters.k2_mcg_min, filters.k2_mcg_max)
+        tests["k2"] = _k2_within(filters.k2_mcg_min, filters.k2_mcg_max)
     if filters.price_min is not None or filters.price_max is not None:
-        tests["price"] = lambda row: _within(row.price, filters.price_min, filters.price_max)
+        tests["price"] = _price_within(filters.price_min, filters.price_max)
     if filters.in_stock:
-        tests["in_stock"] = lambda row: row.in_stock
+        tests["in_stock"] = Q(facet_in_stock=True)
     return tests
 
 

@@ -1,11 +1,12 @@
 """Bump the catalog version whenever a row shoppers see is saved or deleted through the ORM
 (the admin, the demo loader, image uploads). Writes made with ``QuerySet.update`` or ``bulk_*``
-send no signals; the services doing those call ``catalog_version_bump`` themselves.
+send no signals; the stock services move the version themselves (a checkout without locking the
+version row: see ``shop.services.catalog_version``).
 
 Inside a transaction the bump comes BEFORE the row is written: every writer then locks the
-version row before any other row (see ``catalog_version_bump``), so an admin edit and an order can
-never deadlock. Outside a transaction (autocommit) it comes after the write, so the new version is
-never visible before the change it announces.
+version row before any other row (see ``catalog_version_bump``), so an admin edit and a stock
+sync can never deadlock. Outside a transaction (autocommit) it comes after the write, so the new
+version is never visible before the change it announces.
 """
 from __future__ import annotations
 

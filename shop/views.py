@@ -15,6 +15,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
@@ -33,10 +34,17 @@ from .catalog_cache import (
     shared_page,
     with_csrf_token_slot,
 )
-from .catalog_queries import Parameter, band_bound_text, canonical_pairs, product_list_query
+from .catalog_queries import (
+    PRODUCT_LIST_PARAMETERS,
+    Parameter,
+    band_bound_text,
+    canonical_link_query,
+    canonical_pairs,
+    product_list_query,
+)
 from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
-from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES
+from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES, NutrientPage
 from .payments import get_payment_provider
 from .search import search_with_fewer_words
 from .selectors import (
@@ -54,6 +62,7 @@ from .selectors import (
     products_in_stock_with_nutrient,
     products_pairing_with,
 )
+from .seo import breadcrumb_list, json_ld_script, product_image_url, product_structured_data
 from .services.orders import (
     EmptyOrder,
     InsufficientStock,
@@ -63,6 +72,7 @@ from .services.orders import (
     ShippingDetails,
     order_place,
 )
+from .supplement_facts import FactsRow, daily_value, supplement_facts
 
 
 def _page_context(**context) -> dict:
@@ -131,7 +141,9 @@ def product_list_view(request: HttpRequest) -> HttpResponse:
     # Only canonical queries from a small fixed set are cached; any other query (a search, a typed
     # price, an unknown parameter) is rendered fresh.
     content = catalog_cached_for_query("product-list", request.GET, product_list_query, _product_list_content)
-    return render(request, "shop/product_list.html", {"content": content})
+    # Searches and sort orders show the same products again: the canonical link names the filters only.
+    canonical_query = canonical_link_query(request.GET, PRODUCT_LIST_PARAMETERS, dropped=("q", "sort"))
+    return render(request, "shop/product_list.html", {"content": content, "canonical_query": canonical_query})
 
 
 def _product_list_content(query: QueryDict) -> SafeString:
@@ -209,6 +221,8 @@ class ProductPage:
     form_label: str
     servings_per_container: int
     available_quantity: int
+    image_url: str  # absolute, for link previews (og:image)
+    structured_data: SafeString  # schema.org Product and BreadcrumbList (JSON-LD)
     before_buy_box: SafeString
     after_buy_box: SafeString
 
@@ -224,11 +238,14 @@ def _product_page(slug: str) -> ProductPage | None:
     amounts = product.nutrient_amounts.all()
     foods = foods_by_nutrient(codes=[amount.nutrient.code for amount in amounts], limit=5)
     food_groups = [NutrientFoods(amount.nutrient, foods[amount.nutrient.code]) for amount in amounts]
+    gallery = _gallery(product)
+    image_url = product_image_url(gallery[0].full_url if gallery else None)
     html = render_fragment(
         "shop/fragments/product_page.html",
         _page_context(
             product=product,
-            gallery=_gallery(product),
+            gallery=gallery,
+            facts=supplement_facts(amounts),
             food_groups=food_groups,
             pairs=products_pairing_with(product=product),
             buy_box_slot=mark_safe(BUY_BOX_SLOT),  # noqa: S308 - a constant
@@ -242,6 +259,8 @@ def _product_page(slug: str) -> ProductPage | None:
         form_label=product.get_form_display(),
         servings_per_container=product.servings_per_container,
         available_quantity=product.available_quantity,
+        image_url=image_url,
+        structured_data=product_structured_data(product, image_url=image_url),
         before_buy_box=mark_safe(before),  # noqa: S308 - halves of rendered template output
         after_buy_box=mark_safe(after),  # noqa: S308
     )
@@ -261,6 +280,10 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def _product_detail_context(request: HttpRequest, page: ProductPage, **extra) -> dict:
     return _page_context(
         page=page,
+        og_type="product",
+        og_image=page.image_url,
+        og_image_alt=page.name,
+        structured_data=page.structured_data,
         in_cart=Cart(request.session).quantity_of(page.product_id),
         max_quantity=min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1)),
         **extra,
@@ -315,7 +338,8 @@ def food_list_query(query: QueryDict) -> str | None:
 @shared_page(query=food_list_query)
 def food_list(request: HttpRequest) -> HttpResponse:
     content = catalog_cached_for_query("foods", request.GET, food_list_query, _food_list_content)
-    return render(request, "shop/food_list.html", {"content": content})
+    canonical_query = canonical_link_query(request.GET, FOOD_LIST_PARAMETERS, dropped=("sort",))
+    return render(request, "shop/food_list.html", {"content": content, "canonical_query": canonical_query})
 
 
 def _food_list_content(query: QueryDict) -> SafeString:
@@ -381,17 +405,40 @@ def nutrient_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("No such nutrient")
     content = catalog_cached(
         catalog_version(), "nutrient", code, NUTRIENT_CONTENT.version,
-        build=lambda: render_fragment(
-            "shop/fragments/nutrient_detail.html",
-            _page_context(
-                page=page,
-                products=products_in_stock_with_nutrient(code=code),
-                foods=foods_for_nutrients(codes=[code])[:10],
-                code=code,
-            ),
+        build=lambda: _nutrient_content(page, code),
+    )
+    crumbs = [("Home", reverse("shop:home")), (page.title, reverse("shop:nutrient_detail", args=[code]))]
+    structured_data = json_ld_script(breadcrumb_list(crumbs))
+    return render(
+        request, "shop/nutrient_detail.html", {"page": page, "content": content, "structured_data": structured_data}
+    )
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    product: Product
+    facts: FactsRow
+
+
+def _nutrient_content(page: NutrientPage, code: str) -> SafeString:
+    products = products_in_stock_with_nutrient(code=code) if page.sold else []
+    facts_rows = [
+        ProductFacts(product, row)
+        for product in products
+        for row in supplement_facts(product.nutrient_amounts.all())
+        if row.code == code
+    ]
+    return render_fragment(
+        "shop/fragments/nutrient_detail.html",
+        _page_context(
+            page=page,
+            products=products,
+            facts_rows=facts_rows,
+            daily_value=daily_value(code),
+            foods=foods_for_nutrients(codes=[code])[:10],
+            code=code,
         ),
     )
-    return render(request, "shop/nutrient_detail.html", {"page": page, "content": content})
 
 
 # --- Cart -------------------------------------------------------------------------------------------

@@ -109,8 +109,8 @@ class ProductSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
-            "sku", "slug", "name", "brand", "form", "serving_size", "servings", "nutrients", "price", "currency",
-            "available", "in_stock", "images", "url",
+            "sku", "slug", "name", "brand", "form", "serving_size", "servings", "nutrients", "other_ingredients",
+            "allergens", "price", "currency", "available", "in_stock", "images", "url",
         ]
 
     def get_currency(self, product: Product) -> str:

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from shop.models import Product, Stock
 
-from .catalog_version import catalog_version_bump
+from .catalog_version import catalog_stock_allocated, catalog_version_bump
 from .order_errors import InsufficientStock, StockShortage
 
 _COPY_BATCH = 2000
@@ -74,7 +74,8 @@ def stock_allocate(lines: Sequence[StockLine]) -> None:
     Raises InsufficientStock listing every line that does not fit.
     """
     quantities = merge_quantities(lines)
-    catalog_version_bump()
+    # Every checkout passes here: it must not take the shop-wide version row's lock.
+    catalog_stock_allocated()
     locked = stock_lock(quantities)
     available = {product_id: locked[product_id].available if product_id in locked else 0 for product_id in quantities}
     short = {

@@ -46,6 +46,8 @@ def test_product_detail_has_every_documented_field(anonymous_client):
             {"code": "d3", "name": "Vitamin D3", "amount": 1000, "unit": "IU", "amount_mcg": 25},
             {"code": "k2-mk7", "name": "Vitamin K2 (MK-7)", "amount": 100, "unit": "mcg", "amount_mcg": 100},
         ],
+        "other_ingredients": "",
+        "allergens": "",
         "price": "19.90",
         "currency": settings.SHOP_CURRENCY,
         "available": 5,

@@ -194,10 +194,11 @@ def test_confirmation_email_is_sent_only_on_commit(django_capture_on_commit_call
     product = ProductFactory(stock=10, price=Decimal("12.50"), name="D3 1000 IU")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         order = place(line(product, 2))
-    assert len(callbacks) == 1
+    assert callbacks          # the email, and on PostgreSQL the stock's catalog-version move
     assert mail.outbox == []
 
-    callbacks[0]()
+    for callback in callbacks:
+        callback()
     [message] = mail.outbox
     assert message.to == ["ada@example.com"]
     assert order.number in message.subject
@@ -219,7 +220,7 @@ def test_mail_server_failure_does_not_undo_or_break_the_order(django_capture_on_
     product = ProductFactory(stock=10)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         order = place(line(product, 1))
-    assert len(callbacks) == 1
+    assert callbacks          # the email was attempted
     assert Order.objects.filter(pk=order.pk).exists()
     assert stock_of(product) == (10, 1)
 

@@ -203,8 +203,13 @@ def test_nutrient_page_shows_claims_with_sources_products_and_foods(client):
     page = NUTRIENT_PAGES["k2-mk7"]
     first_claim = page.sections[0].claims[0]
     assert page.title in html
-    assert f"Source: {escape(first_claim.source)}" in html
-    assert all(f"Source: {escape(claim.source)}" in html for section in page.sections for claim in section.claims)
+    assert f'Source: <a class="source-link" href="{escape(first_claim.source.url)}" rel="noopener">' in html
+    assert all(
+        f'href="{escape(claim.source.url)}" rel="noopener">{escape(claim.source.name)}</a>' in html
+        for section in page.sections
+        for claim in section.claims
+    )
+    assert f'<time datetime="{page.reviewed:%Y-%m-%d}">' in html
     assert escape(page.caveat) in html
     assert "MK7 In Stock" in html
     assert "MK7 Sold Out" not in html and "D3 Only" not in html
