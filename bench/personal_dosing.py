@@ -47,11 +47,11 @@ fewer above 50 (0.1 % against 0.4 %; seed 15: 0.3 % against 0.7 %). Why, measure
   whole gap: it fires when the own tests put the response below a third with the average response one
   standard error away, so in round 2 it held 240 people (141 of them took every dose, with true multipliers
   mostly 0.4–0.8: ordinary weak responders read through assay noise), and most of the "dose moved" column
-  is holds. With --no-barely-moved-hold the personal engine ends round 3 at 58.9 % inside (seed 15: 58.5 %
-  against 57.5 %; population
-  58.2 %) and 0.1 % above 50; needing two standard errors (a trial patch) gives 58.1 %. The simulated people
-  include no true non-movers (malabsorption), so the bench shows what the hold costs, never what it
-  protects: whether to hold on weaker evidence is a policy question, left as it is.
+  is holds. With --no-barely-moved-hold the personal engine ends round 3 at 58.9 % inside (population
+  58.2 %; seed 15: 58.5 % against 57.5 %) and 0.1 % above 50; needing two standard errors (a trial
+  patch) gives 58.1 %. The simulated people include no true non-movers (malabsorption), so the bench
+  shows what the hold costs, never what it protects: whether to hold on weaker evidence is a policy
+  question, left as it is.
 * The simulation is fair to the personal engine, even generous: the true response is the engine's own
   curve family (the BMI-adjusted middle curve times a multiplier drawn from the engine's own prior). The
   500 IU steps are finer than the strengths the shop sells (400–4,000 IU, mostly 1,000s), so rounding
