@@ -28,6 +28,8 @@ urlpatterns = [
     # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    # Links in reminder emails (unsubscribe at /u/<token>/, order again) and "email me when it is back".
+    path("", include("reminders.urls")),
     path("", include("shop.urls")),
 ]
 
