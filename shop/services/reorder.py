@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+
 from shop.cart import Cart, available_to_order
 from shop.models import Order, Product
 
@@ -67,6 +69,12 @@ def order_lines_to_cart(order: Order, cart: Cart) -> ReorderResult:
     return result
 
 
+def _money(amount: Decimal) -> str:
+    """As the shop's price template writes it: $12.90, or 12.90 EUR in another currency."""
+    currency = settings.SHOP_CURRENCY
+    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
+
+
 def reorder_notices(result: ReorderResult) -> list[tuple[str, str]]:
     """What to tell the shopper, as (level, text) pairs for django.contrib.messages."""
     notices: list[tuple[str, str]] = []
@@ -82,5 +90,5 @@ def reorder_notices(result: ReorderResult) -> list[tuple[str, str]]:
         text = f"{line.name}: only {line.added} of {line.wanted} could be added (short of stock)."
         notices.append(("warning", text))
     for change in result.price_changes:
-        notices.append(("info", f"{change.name} now costs {change.now} (it was {change.was})."))
+        notices.append(("info", f"{change.name} now costs {_money(change.now)} (it was {_money(change.was)})."))
     return notices

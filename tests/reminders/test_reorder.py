@@ -52,7 +52,7 @@ def test_order_again_adds_what_is_available_at_todays_prices_and_says_what_is_mi
     assert "3 items from your earlier order are in your cart, at today&#x27;s prices." in text
     assert "Not available now, so not added: Old K2 Drops." in text
     assert "Combo D3K2: only 1 of 3 could be added (short of stock)." in text
-    assert "Sunlit D3 now costs 12.50 (it was 10.00)." in text
+    assert "Sunlit D3 now costs $12.50 (it was $10.00)." in text
 
 
 def test_the_order_pages_offer_order_again(client, customer, past_order):
