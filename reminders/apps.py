@@ -6,7 +6,8 @@ class RemindersConfig(AppConfig):
     verbose_name = "Reminder emails"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_save, pre_delete
 
         from accounts.models import EmailPreferences
         from shop.page_extras import PRODUCT_BUY_BOX, page_extra_register
@@ -14,7 +15,7 @@ class RemindersConfig(AppConfig):
 
         from . import back_in_stock, refill
         from .lists import email_list_register
-        from .signals import preferences_follow_lists, queue_back_in_stock_emails
+        from .signals import forget_deleted_customer, preferences_follow_lists, queue_back_in_stock_emails
 
         email_list_register(refill.LIST_NAME, label="refill reminders", preference_field="refill_reminders")
         email_list_register(
@@ -25,4 +26,5 @@ class RemindersConfig(AppConfig):
         )
         stock_became_available.connect(queue_back_in_stock_emails, dispatch_uid="reminders-back-in-stock")
         post_save.connect(preferences_follow_lists, sender=EmailPreferences, dispatch_uid="reminders-preferences")
+        pre_delete.connect(forget_deleted_customer, sender=get_user_model(), dispatch_uid="reminders-forget-customer")
         page_extra_register(PRODUCT_BUY_BOX, "reminders/_back_in_stock_box.html")

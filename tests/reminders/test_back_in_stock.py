@@ -271,3 +271,19 @@ def test_confirming_after_the_product_came_back_sends_at_once(
         client.post(path)
     assert [m.subject for m in mail.outbox][-1] == "Sunlit D3 is back in stock"
     assert BackInStockRequest.objects.get().status == Status.NOTIFIED
+
+
+def test_deleting_the_account_forgets_its_requests_and_sent_emails(client, sold_out):
+    from tests.factories import CUSTOMER_PASSWORD
+
+    customer = CustomerFactory(email="cara@example.com")
+    client.force_login(customer)
+    ask(client, sold_out, email=None)
+    Stock.objects.filter(product=sold_out).update(on_hand=3)
+    back_in_stock_notify([sold_out.pk])
+    ask(client, ProductFactory(stock=0), email=None)
+    assert BackInStockRequest.objects.count() == 2 and SentEmail.objects.count() == 1
+
+    client.post(reverse("accounts:delete"), {"password": CUSTOMER_PASSWORD})
+    assert not BackInStockRequest.objects.exists()
+    assert not SentEmail.objects.exists()
