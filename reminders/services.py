@@ -14,7 +14,13 @@ Public API
     ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``) and is not sent at all to an address
     that left the list. Without a list it is transactional (e.g. a confirmation link). The email
     goes through Django's email backend (files under var/mail/ in development). If the backend
-    raises, the claim is removed and the exception propagates, so a retry can send it.
+    raises, the claim is removed and the exception propagates, so a retry can send it. (A process
+    killed between claim and send leaves the claim: at most once, never twice.)
+Lists: an app registers each list its emails belong to in its ``AppConfig.ready``, e.g.
+``email_list_register("subscription", label="subscription emails")``; ``preference_field`` names
+an ``accounts.EmailPreferences`` field the list mirrors, ``on_unsubscribe(email)`` lets an app turn
+off a switch of its own. This app registers "refill" and "back_in_stock".
+
 ``email_unsubscribed(email, list_name) -> bool``
     Whether the address left the list.
 ``email_unsubscribe(email, list_name) -> None``
