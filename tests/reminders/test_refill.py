@@ -169,3 +169,17 @@ def test_two_runs_racing_send_each_reminder_once():
     assert sorted(sent) in ([0, 3], [1, 2])  # however the two runs interleave, three emails in all
     assert len(mail.outbox) == 3
     assert SentEmail.objects.filter(kind="refill").count() == 3
+
+
+def test_products_with_an_active_subscription_get_no_refill_reminder(customer):
+    from django.apps import apps
+
+    if not apps.is_installed("subscriptions"):
+        pytest.skip("the subscriptions app is not installed on this branch")
+    subscription = apps.get_model("subscriptions", "Subscription")
+    product = ProductFactory(name="Subscribed D3", servings_per_container=60)
+    buy(customer, BOUGHT, product=product)
+    subscription.objects.create(customer=customer, product=product, quantity=1, interval_days=60, next_due=RUNS_OUT)
+    assert refills_of(customer, as_of=DUE) == []
+    subscription.objects.filter(customer=customer).update(status="cancelled")
+    assert len(refills_of(customer, as_of=DUE)) == 1
