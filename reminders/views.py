@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from config.ratelimit import rate_limited
 from shop.cart import Cart
@@ -46,9 +46,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         sent_email = SentEmail.objects.filter(pk=token_read(UNSUBSCRIBE, token)).first()
     except LinkInvalid as error:
         return _link_invalid(request, error, "unsubscribe")
-    if sent_email is None or not sent_email.list_name:
+    try:
+        email_list = email_list_get(sent_email.list_name) if sent_email is not None else None
+    except KeyError:  # a list no installed app registers any more
+        email_list = None
+    if email_list is None:
         return _link_invalid(request, LinkInvalid(), "unsubscribe")
-    email_list = email_list_get(sent_email.list_name)
     if request.method == "POST":
         email_unsubscribe(sent_email.recipient, sent_email.list_name)
         return render(request, "reminders/unsubscribed.html", {"email_list": email_list})
@@ -56,6 +59,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @never_cache
+@require_safe
 def order_again(request: HttpRequest, token: str) -> HttpResponse:
     """The refill email's one-click link: puts the order's available lines into the cart of whoever
     clicks, then shows the cart. Nothing of the order but its products is shown."""
@@ -87,6 +91,7 @@ def back_in_stock_request(request: HttpRequest, product_id: int) -> HttpResponse
 
 
 @never_cache
+@require_http_methods(["GET", "POST"])
 def back_in_stock_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation link of a guest's request: GET shows a button, POST confirms (a mail
     scanner opening the link confirms nothing)."""
