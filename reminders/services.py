@@ -30,19 +30,22 @@ off a switch of its own. This app registers "refill" and "back_in_stock".
     Undo it (a customer turned the list on again in their preferences).
 ``unsubscribe_url(sent_email) -> str``
     The absolute one-click link of a sent email.
+``sent_emails_prune(now=None) -> int``
+    Forget records (and so their addresses) no link or idempotency check can need any more.
 
 Nothing here logs an address: logs get the kind and the row id only.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -66,6 +69,21 @@ def absolute_url(path: str) -> str:
 
 def unsubscribe_url(sent_email: SentEmail) -> str:
     return absolute_url(reverse("reminders:unsubscribe", args=[token_make(UNSUBSCRIBE, sent_email.pk)]))
+
+
+# Records are kept past the unsubscribe link's lifetime (a year) and the refill lookback (400 days):
+# until then a link can name them and a re-run must find them. Transactional records (confirmation
+# links, valid a week, no unsubscribe) go after TRANSACTIONAL_RECORD_DAYS.
+RECORD_DAYS = 400
+TRANSACTIONAL_RECORD_DAYS = 30
+
+
+def sent_emails_prune(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    old = Q(created_at__lt=now - timedelta(days=RECORD_DAYS))
+    old_transactional = Q(list_name="", created_at__lt=now - timedelta(days=TRANSACTIONAL_RECORD_DAYS))
+    deleted, _ = SentEmail.objects.filter(old | old_transactional).delete()
+    return deleted
 
 
 def email_unsubscribed(email: str, list_name: str) -> bool:

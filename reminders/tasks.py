@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from .back_in_stock import back_in_stock_notify, back_in_stock_pending_expire
 from .refill import refill_reminders_send
+from .services import sent_emails_prune
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ def reminders_run(as_of: date) -> dict[str, int]:
     return {
         "refill_reminders_sent": refill_reminders_send(as_of=as_of),
         "unconfirmed_requests_dropped": back_in_stock_pending_expire(),
+        "old_email_records_pruned": sent_emails_prune(),
     }
 
 

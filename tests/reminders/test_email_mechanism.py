@@ -180,3 +180,18 @@ def test_two_workers_racing_send_one_email():
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
     assert SentEmail.objects.filter(kind="test", key="race").count() == 1
+
+
+def test_old_records_are_pruned_after_links_and_reruns_no_longer_need_them():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reminders.services import sent_emails_prune
+
+    send(key="listed")
+    send(key="transactional", list_name=None)
+    assert sent_emails_prune(now=timezone.now() + timedelta(days=29)) == 0
+    assert sent_emails_prune(now=timezone.now() + timedelta(days=31)) == 1  # the confirmation-like one
+    assert sent_emails_prune(now=timezone.now() + timedelta(days=366)) == 0  # its unsubscribe link still works
+    assert sent_emails_prune(now=timezone.now() + timedelta(days=401)) == 1

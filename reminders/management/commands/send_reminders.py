@@ -1,6 +1,6 @@
-"""``python manage.py send_reminders [--as-of YYYY-MM-DD]``: what the daily beat entry runs
-(refill reminders due that day, dropping unconfirmed back-in-stock requests). Idempotent: a second
-run for the same day sends nothing."""
+"""``python manage.py send_reminders [--as-of YYYY-MM-DD]``: what the daily beat entry runs (refill
+reminders due that day, dropping unconfirmed back-in-stock requests and old email records).
+Idempotent: a second run for the same day sends nothing."""
 from __future__ import annotations
 
 from datetime import date
@@ -25,5 +25,6 @@ class Command(BaseCommand):
         counts = reminders_run(day)
         self.stdout.write(
             f"{day}: {counts['refill_reminders_sent']} refill reminder(s) sent, "
-            f"{counts['unconfirmed_requests_dropped']} unconfirmed back-in-stock request(s) dropped."
+            f"{counts['unconfirmed_requests_dropped']} unconfirmed back-in-stock request(s) dropped, "
+            f"{counts['old_email_records_pruned']} old email record(s) pruned."
         )
