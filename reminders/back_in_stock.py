@@ -155,6 +155,14 @@ def back_in_stock_notify(product_ids: list[int]) -> int:
     return sent
 
 
+def back_in_stock_products_waiting() -> list[int]:
+    """Products someone is waiting for (confirmed). The daily job notifies those in stock, which
+    catches a rise whose signal was lost (the broker was down when it came)."""
+    return sorted(
+        BackInStockRequest.objects.filter(status=Status.CONFIRMED).values_list("product_id", flat=True).distinct()
+    )
+
+
 def back_in_stock_cancel_for(email: str) -> None:
     """The address left the back-in-stock list: its open requests are closed."""
     open_requests = BackInStockRequest.objects.filter(

@@ -9,7 +9,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from .back_in_stock import back_in_stock_notify, back_in_stock_pending_expire
+from .back_in_stock import back_in_stock_notify, back_in_stock_pending_expire, back_in_stock_products_waiting
 from .refill import refill_reminders_send
 from .services import sent_emails_prune
 
@@ -27,6 +27,7 @@ def reminders_run(as_of: date) -> dict[str, int]:
     """What the daily beat entry and ``send_reminders`` run for a day."""
     return {
         "refill_reminders_sent": refill_reminders_send(as_of=as_of),
+        "back_in_stock_emails_caught_up": back_in_stock_notify(back_in_stock_products_waiting()),
         "unconfirmed_requests_dropped": back_in_stock_pending_expire(),
         "old_email_records_pruned": sent_emails_prune(),
     }

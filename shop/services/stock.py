@@ -163,10 +163,11 @@ def stock_set_on_hand(on_hand_by_product: Mapping[int, int]) -> None:
 
 
 def _announce_available_again(product_ids: Iterable[int]) -> None:
-    """Send ``stock_became_available`` for these products once the transaction commits."""
+    """Send ``stock_became_available`` for these products once the transaction commits. Robust: a
+    failing receiver (say, its broker is down) is logged and never fails the stock write's caller."""
     raised = sorted(set(product_ids))
     if raised:
-        transaction.on_commit(lambda: stock_became_available.send(sender=Stock, product_ids=raised))
+        transaction.on_commit(lambda: stock_became_available.send(sender=Stock, product_ids=raised), robust=True)
 
 
 def _rising_from_zero(on_hand_by_product: Mapping[int, int]) -> list[int]:

@@ -3,6 +3,7 @@ confirmed address when the shop raises the product from 0 (signal after commit â
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.core import mail
@@ -287,3 +288,26 @@ def test_deleting_the_account_forgets_its_requests_and_sent_emails(client, sold_
     client.post(reverse("accounts:delete"), {"password": CUSTOMER_PASSWORD})
     assert not BackInStockRequest.objects.exists()
     assert not SentEmail.objects.exists()
+
+
+def test_a_failing_receiver_never_fails_the_stock_write(django_capture_on_commit_callbacks, caplog):
+    def broken(sender, **kwargs):
+        raise ConnectionError("broker down")
+
+    stock_became_available.connect(broken, dispatch_uid="test-broken")
+    try:
+        empty = ProductFactory(stock=0)
+        with django_capture_on_commit_callbacks(execute=True):
+            stock_set_on_hand({empty.pk: 5})
+    finally:
+        stock_became_available.disconnect(dispatch_uid="test-broken")
+    assert Stock.objects.get(product=empty).on_hand == 5
+
+
+def test_the_daily_job_catches_up_a_rise_whose_signal_was_lost(sold_out):
+    from reminders.tasks import reminders_run
+
+    confirmed(sold_out, "a@example.com")
+    Stock.objects.filter(product=sold_out).update(on_hand=3)  # no signal: as if the broker was down
+    assert reminders_run(date.today())["back_in_stock_emails_caught_up"] == 1
+    assert reminders_run(date.today())["back_in_stock_emails_caught_up"] == 0

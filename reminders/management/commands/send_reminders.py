@@ -1,5 +1,6 @@
 """``python manage.py send_reminders [--as-of YYYY-MM-DD]``: what the daily beat entry runs (refill
-reminders due that day, dropping unconfirmed back-in-stock requests and old email records).
+reminders due that day, back-in-stock emails a lost signal missed, dropping unconfirmed requests
+and old email records).
 Idempotent: a second run for the same day sends nothing."""
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         counts = reminders_run(day)
         self.stdout.write(
             f"{day}: {counts['refill_reminders_sent']} refill reminder(s) sent, "
+            f"{counts['back_in_stock_emails_caught_up']} back-in-stock email(s) caught up, "
             f"{counts['unconfirmed_requests_dropped']} unconfirmed back-in-stock request(s) dropped, "
             f"{counts['old_email_records_pruned']} old email record(s) pruned."
         )
