@@ -30,7 +30,7 @@ class Address(models.Model):
 
 class EmailPreferences(models.Model):
     """Opt-ins for emails beyond the order's own. Everything is off until the customer turns it on.
-    (The reminder emails that read these are a later feature.)"""
+    The reminders app reads them, and its unsubscribe links turn them off."""
 
     customer = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"

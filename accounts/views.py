@@ -14,9 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
+from config.ratelimit import rate_limited
+from shop.cart import Cart
 from shop.forms import SHIPPING_COUNTRIES
 from shop.payments import get_payment_provider
+from shop.services.reorder import order_lines_to_cart, reorder_notices
 
 from .forms import AccountDeleteForm, AddressForm, EmailPreferencesForm
 from .selectors import (
@@ -61,6 +65,18 @@ def order_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "provider": get_payment_provider(),
         },
     )
+
+
+@customer_page
+@require_POST
+@rate_limited("cart")
+def order_again(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Put the order's available lines into the cart at today's prices and say what is missing."""
+    order = customer_order_get(request.user, public_id)
+    result = order_lines_to_cart(order, Cart(request.session))
+    for level, text in reorder_notices(result):
+        messages.add_message(request, getattr(messages, level.upper()), text)
+    return redirect("shop:cart")
 
 
 @customer_page

@@ -445,3 +445,16 @@ def _food_lines(codes: list[str], limit: int | None) -> list[FoodLine]:
                 )
             )
     return lines
+
+
+def servings_per_day_of(result: AdvisorResult, product: Product) -> int | None:
+    """The servings a day of ``product`` that reach the result's dose (as the result page counts
+    them), or None when the result offers no products or the product does not fit it."""
+    need = _need_of(result)
+    wanted = need.daily_mcg_by_code
+    if not need.products_allowed or not wanted:
+        return None
+    amounts = {row.nutrient.code: row.amount_mcg for row in product.nutrient_amounts.select_related("nutrient")}
+    if not amounts or any(code not in wanted for code in amounts):
+        return None
+    return _servings_per_day(amounts, wanted, need.max_mcg_by_code)

@@ -32,6 +32,8 @@ urlpatterns = [
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("account/subscriptions/", include("subscriptions.urls")),
+    # Links in reminder emails (unsubscribe at /u/<token>/, order again) and "email me when it is back".
+    path("", include("reminders.urls")),
     path("", include("shop.urls")),
 ]
 

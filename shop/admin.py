@@ -35,6 +35,7 @@ from .models import (
 from .services.images import product_image_renditions_build, validate_image_upload
 from .services.order_errors import OrderError
 from .services.orders import ALLOWED_TRANSITIONS, order_cancel, order_mark_paid, order_ship
+from .services.stock import stock_set_on_hand
 
 # --- Catalog ----------------------------------------------------------------------------------
 
@@ -96,10 +97,12 @@ class StockForm(forms.ModelForm):
         fields = ("on_hand",)
 
     def save(self, commit: bool = True) -> Stock:
-        if commit and not self.instance._state.adding:
-            # Write on hand only: ``allocated`` on this instance was read before the save and may be
-            # stale by now; orders change it with locked F() updates.
-            self.instance.save(update_fields=["on_hand", "updated_at"])
+        if commit:
+            # Through the stock service, which writes on hand only (``allocated`` on this instance
+            # was read before the save and may be stale by now; orders change it with locked F()
+            # updates), creates a missing row, and announces a product coming back into stock.
+            stock_set_on_hand({self.instance.product_id: self.instance.on_hand})
+            self.instance = Stock.objects.get(pk=self.instance.product_id)
             return self.instance
         return super().save(commit)
 

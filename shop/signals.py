@@ -12,9 +12,15 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import Signal
 
 from .models import FoodNutrientAmount, FoodSource, Nutrient, Product, ProductImage, ProductNutrient, Stock
 from .services.catalog_version import catalog_version_bump
+
+# Sent after commit by shop.services.stock whenever a write raised products' available quantity
+# (on hand - allocated) from 0 to more than 0, with ``product_ids`` (a list). Later apps (reminders'
+# back-in-stock emails) connect to it; the shop knows nothing of them.
+stock_became_available = Signal()
 
 CATALOG_MODELS = (Nutrient, Product, ProductNutrient, ProductImage, Stock, FoodSource, FoodNutrientAmount)
 

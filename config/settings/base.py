@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "vitamin_d",
     # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
     "dashboard",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscriptions.tasks.place_due_subscriptions",
         "schedule": crontab(hour=5, minute=0),
     },
+    # Refill reminders due today (idempotent: `send_reminders` runs the same for any day).
+    "send-daily-reminders": {"task": "reminders.tasks.send_daily_reminders", "schedule": 24 * 60 * 60},
     "send-retest-reminders": {"task": "vitamin_d.tasks.send_retest_reminders", "schedule": 24 * 60 * 60},
 }
 
@@ -352,7 +355,18 @@ if TRUSTED_PROXY_COUNT < 0:
 THROTTLE_RATE_FORMS = os.environ.get("THROTTLE_RATE_FORMS", "60/min")
 if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE_FORMS):
     raise ImproperlyConfigured(f"THROTTLE_RATE_FORMS must look like 60/min, not {THROTTLE_RATE_FORMS!r}")
-FORM_RATE_LIMITS = {"quiz": THROTTLE_RATE_FORMS, "cart": THROTTLE_RATE_FORMS, "checkout": THROTTLE_RATE_FORMS}
+# "Email me when it is back" requests per client: each may send a confirmation email to any address.
+THROTTLE_RATE_BACK_IN_STOCK = os.environ.get("THROTTLE_RATE_BACK_IN_STOCK", "10/hour")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", THROTTLE_RATE_BACK_IN_STOCK):
+    raise ImproperlyConfigured(
+        f"THROTTLE_RATE_BACK_IN_STOCK must look like 10/hour, not {THROTTLE_RATE_BACK_IN_STOCK!r}"
+    )
+FORM_RATE_LIMITS = {
+    "quiz": THROTTLE_RATE_FORMS,
+    "cart": THROTTLE_RATE_FORMS,
+    "checkout": THROTTLE_RATE_FORMS,
+    "back_in_stock": THROTTLE_RATE_BACK_IN_STOCK,
+}
 
 # --- REST framework ---------------------------------------------------------------------------
 # The largest request body the API reads (its bodies are answers and logins, a few KB at most);

@@ -16,6 +16,10 @@ products cannot deadlock), recompute availability from the locked rows, refuse w
 line at once, then write with F() expressions. The caller's transaction holds the locks until it
 commits, so two checkouts can never both take the last unit. On SQLite, which has no row locks,
 the IMMEDIATE transaction mode in settings serialises writers instead.
+
+Every write that raises a product's availability from 0 to more than 0 (setting on hand, a
+release) sends ``shop.signals.stock_became_available`` once its transaction commits, so a
+back-in-stock email never announces stock that was rolled back.
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest, Now
 from django.utils import timezone
 
-from shop.models import Product, Stock
+from shop.models import Product, Stock, available_units
+from shop.signals import stock_became_available
 
 from .catalog_version import catalog_stock_allocated, catalog_version_bump
 from .order_errors import InsufficientStock, StockShortage
@@ -105,11 +110,16 @@ def stock_release(lines: Sequence[StockLine]) -> None:
     """Give back what a cancelled order held: allocated -= quantity (never below 0)."""
     quantities = merge_quantities(lines)
     catalog_version_bump()
-    stock_lock(quantities)
+    locked = stock_lock(quantities)
     for product_id, quantity in quantities.items():
         Stock.objects.filter(product_id=product_id).update(
             allocated=Greatest(F("allocated") - quantity, Value(0)), updated_at=Now()
         )
+    _announce_available_again(
+        product_id
+        for product_id, row in locked.items()
+        if row.available == 0 and available_units(row.on_hand, max(row.allocated - quantities[product_id], 0)) > 0
+    )
 
 
 @transaction.atomic
@@ -142,8 +152,9 @@ def stock_set_on_hand(on_hand_by_product: Mapping[int, int]) -> None:
         return
     catalog_version_bump()
     if connection.vendor == "postgresql":
-        _set_on_hand_postgres(on_hand_by_product)
+        _announce_available_again(_set_on_hand_postgres(on_hand_by_product))
     else:
+        _announce_available_again(_rising_from_zero(on_hand_by_product))
         now = timezone.now()
         rows = [Stock(product_id=pk, on_hand=on_hand, updated_at=now) for pk, on_hand in on_hand_by_product.items()]
         Stock.objects.bulk_create(
@@ -152,7 +163,33 @@ def stock_set_on_hand(on_hand_by_product: Mapping[int, int]) -> None:
         )
 
 
-def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
+def _announce_available_again(product_ids: Iterable[int]) -> None:
+    """Send ``stock_became_available`` for these products once the transaction commits. Robust: a
+    failing receiver (say, its broker is down) is logged and never fails the stock write's caller."""
+    raised = sorted(set(product_ids))
+    if raised:
+        transaction.on_commit(lambda: stock_became_available.send(sender=Stock, product_ids=raised), robust=True)
+
+
+def _rising_from_zero(on_hand_by_product: Mapping[int, int]) -> list[int]:
+    """The products these on-hand figures take from 0 available to more (a missing row is 0)."""
+    ids = list(on_hand_by_product)
+    current: dict[int, tuple[int, int]] = {}
+    for start in range(0, len(ids), 500):
+        rows = Stock.objects.filter(product_id__in=ids[start : start + 500]).values_list(
+            "product_id", "on_hand", "allocated"
+        )
+        current.update({product_id: (on_hand, allocated) for product_id, on_hand, allocated in rows})
+    return [
+        product_id
+        for product_id, on_hand in on_hand_by_product.items()
+        if available_units(*current.get(product_id, (0, 0))) == 0
+        and available_units(on_hand, current.get(product_id, (0, 0))[1]) > 0
+    ]
+
+
+def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> list[int]:
+    """Returns the products whose availability rose from 0."""
     # COPY into a temporary table and one UPDATE … FROM: far fewer round trips and much less SQL to
     # parse than batched statements, which matters for a 100,000-row supplier feed.
     now = timezone.now()
@@ -169,6 +206,14 @@ def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
             while batch := list(islice(items, _COPY_BATCH)):
                 copy.write("".join(f"{pk}\t{on_hand}\n" for pk, on_hand in batch))
         table = Stock._meta.db_table
+        # Allocated is not written here, so the rows this update lifts above allocated are exactly
+        # those with nothing available before and something after (rows it creates are below).
+        cursor.execute(
+            f"SELECT stock.product_id FROM {table} AS stock JOIN stock_on_hand_levels AS levels "  # noqa: S608 - as below
+            "ON stock.product_id = levels.product_id "
+            "WHERE stock.on_hand <= stock.allocated AND levels.on_hand > stock.allocated"
+        )
+        raised = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"UPDATE {table} AS stock SET on_hand = levels.on_hand, updated_at = %s "  # noqa: S608 - a table name from the model, no input
             "FROM stock_on_hand_levels AS levels WHERE stock.product_id = levels.product_id",
@@ -181,6 +226,9 @@ def _set_on_hand_postgres(on_hand_by_product: Mapping[int, int]) -> None:
                 f"INSERT INTO {table} (product_id, on_hand, allocated, updated_at) "  # noqa: S608 - as above
                 "SELECT levels.product_id, levels.on_hand, 0, %s FROM stock_on_hand_levels AS levels "
                 f"WHERE NOT EXISTS (SELECT FROM {table} AS stock WHERE stock.product_id = levels.product_id) "
-                "ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at",
+                "ON CONFLICT (product_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, updated_at = EXCLUDED.updated_at "
+                "RETURNING product_id, on_hand",
                 [now],
             )
+            raised += [product_id for product_id, on_hand in cursor.fetchall() if on_hand > 0]
+    return raised
