@@ -63,20 +63,3 @@ class BloodTest(models.Model):
     def ng_ml(self) -> float:
         value = float(self.value)
         return value if self.unit == self.Unit.NG_ML else value / NMOL_PER_NG
-
-
-class RetestReminderSent(models.Model):
-    """One row per reminder sent, so each dose change is reminded once whatever runs the task."""
-
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    dose_changed_on = models.DateField()
-    due_on = models.DateField()
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "dose_changed_on"], name="vitamin_d_one_reminder_per_change"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Retest reminder for customer {self.owner_id}, dose changed {self.dose_changed_on}"

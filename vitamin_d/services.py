@@ -14,16 +14,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from advisor import engine
 from advisor.models import AdvisorResult
+from reminders.models import SentEmail
+from reminders.services import email_resubscribe, email_send_once
 
-from .models import BloodTest, HealthDataConsent, RetestReminderSent
+from .models import BloodTest, HealthDataConsent
 from .next_step import NextStep, next_step
 from .selectors import (
     customer_blood_tests,
@@ -34,6 +34,10 @@ from .selectors import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The reminders mechanism's list (one-click unsubscribe) and the kind its records are kept under.
+RETEST_LIST = "retest"
+RETEST_KIND = "vitamin_d_retest"
 
 
 class ConsentRequired(PermissionError):
@@ -60,7 +64,6 @@ def consent_withdraw(customer: AbstractBaseUser) -> int:
     how many tests were deleted."""
     deleted, _ = BloodTest.objects.filter(owner=customer).delete()
     HealthDataConsent.objects.filter(owner=customer).delete()
-    RetestReminderSent.objects.filter(owner=customer).delete()
     logger.info("Customer %s withdrew health data consent; %d test(s) deleted", customer.pk, deleted)
     return deleted
 
@@ -123,6 +126,8 @@ def retest_reminders_set(customer: AbstractBaseUser, *, enabled: bool) -> Health
     consent = _require_consent(customer)
     consent.retest_reminders = enabled
     consent.save(update_fields=["retest_reminders"])
+    if enabled:  # an unsubscribe link used earlier must not silence the list turned on again here
+        email_resubscribe(customer.email, RETEST_LIST)
     return consent
 
 
@@ -169,6 +174,10 @@ class RetestReminderDue:
     dose_iu: int | None
 
 
+def retest_reminder_key(customer: AbstractBaseUser, dose_changed_on: date) -> str:
+    return f"{customer.pk}:{dose_changed_on.isoformat()}"
+
+
 def retest_reminders_due(as_of: date) -> list[RetestReminderDue]:
     """Customers who opted in, whose next test (12 weeks after their latest dose change) is due by
     ``as_of``, with no test taken since it fell due and no reminder sent for that dose change yet."""
@@ -180,46 +189,40 @@ def retest_reminders_due(as_of: date) -> list[RetestReminderDue]:
         step = customer_next_step(customer, today=as_of)
         if step.next_test_on is None or step.dose_changed_on is None or step.next_test_on > as_of:
             continue
-        if RetestReminderSent.objects.filter(owner=customer, dose_changed_on=step.dose_changed_on).exists():
+        key = retest_reminder_key(customer, step.dose_changed_on)
+        if SentEmail.objects.filter(kind=RETEST_KIND, key=key).exists():
             continue
         due.append(RetestReminderDue(customer, step.dose_changed_on, step.next_test_on, step.dose_now_iu))
     return due
 
 
-def _retest_reminder_send(reminder: RetestReminderDue) -> None:
-    """Send one reminder. (The shared reminders mechanism, with its one-click unsubscribe headers,
-    replaces this once it is on main; until then the email links to the page that turns it off.)"""
-    context = {
-        "due_on": reminder.due_on,
-        "dose_iu": reminder.dose_iu,
-        "page_url": settings.SHOP_BASE_URL + reverse("vitamin_d:page"),
-    }
-    send_mail(
-        subject="Time for your vitamin D retest",
-        message=render_to_string("vitamin_d/email/retest_reminder.txt", context),
-        html_message=render_to_string("vitamin_d/email/retest_reminder.html", context),
-        from_email=None,
-        recipient_list=[reminder.customer.email],
-    )
-
-
 def retest_reminders_send(as_of: date | None = None) -> int:
-    """Send every due reminder once: the row is written first, under its unique constraint, so two
-    runs at once cannot both send. Returns how many were sent."""
+    """Send every due reminder once, through the shared mechanism (reminders.services.email_send_once:
+    claimed per (kind, key) before sending, one-click unsubscribe from the "retest" list). Returns how
+    many were sent."""
     as_of = as_of or timezone.localdate()
     sent = 0
     for reminder in retest_reminders_due(as_of):
-        try:
-            with transaction.atomic():
-                RetestReminderSent.objects.create(
-                    owner=reminder.customer, dose_changed_on=reminder.dose_changed_on, due_on=reminder.due_on
-                )
-                _retest_reminder_send(reminder)
-        except IntegrityError:
-            continue  # another run sent it
-        sent += 1
+        sent += email_send_once(
+            kind=RETEST_KIND,
+            key=retest_reminder_key(reminder.customer, reminder.dose_changed_on),
+            to=reminder.customer.email,
+            subject="Time for your vitamin D retest",
+            template="vitamin_d/email/retest_reminder",
+            context={
+                "due_on": reminder.due_on,
+                "dose_iu": reminder.dose_iu,
+                "page_url": settings.SHOP_BASE_URL + reverse("vitamin_d:page"),
+            },
+            list_name=RETEST_LIST,
+        )
     logger.info("Sent %d retest reminder(s)", sent)
     return sent
+
+
+def retest_reminders_off_for(email: str) -> None:
+    """The "retest" list's unsubscribe: the customers with that address stop getting reminders."""
+    HealthDataConsent.objects.filter(owner__email__iexact=email).update(retest_reminders=False)
 
 
 # --- account integration ----------------------------------------------------------------------------

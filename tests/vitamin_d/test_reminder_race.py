@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 
+from reminders.models import SentEmail
 from tests.factories import CustomerFactory
 from tests.shop.test_checkout_concurrency import run_at_once
-from vitamin_d.models import RetestReminderSent
 from vitamin_d.services import retest_reminders_send
 
 from .helpers import history, opted_in
@@ -29,4 +29,4 @@ def test_two_runs_at_once_send_each_reminder_once():
 
     assert sum(results) == 3, results
     assert sorted(message.to[0] for message in mail.outbox) == sorted(c.email for c in customers)
-    assert RetestReminderSent.objects.count() == 3
+    assert SentEmail.objects.filter(kind="vitamin_d_retest").count() == 3

@@ -3,6 +3,7 @@ history, export and deletion with the account, and the demo history."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,9 +15,10 @@ from django.utils import timezone
 
 from accounts.demo_customer import DEMO_CUSTOMER_EMAIL, load_demo_customer
 from accounts.services import customer_data_export, customer_delete
+from reminders.models import SentEmail
 from tests.factories import CUSTOMER_PASSWORD, CustomerFactory, ProductFactory
 from vitamin_d.demo import load_demo_timeline
-from vitamin_d.models import BloodTest, HealthDataConsent, RetestReminderSent
+from vitamin_d.models import BloodTest, HealthDataConsent
 from vitamin_d.next_step import next_step
 from vitamin_d.services import (
     BloodTestData,
@@ -64,7 +66,28 @@ def test_the_reminder_falls_due_twelve_weeks_after_the_dose_change_and_is_sent_o
     assert "against routine testing" in email.body
     html = email.alternatives[0][0]
     assert "2500 IU a day" in html and reverse("vitamin_d:page") in html
-    assert RetestReminderSent.objects.filter(owner=customer, dose_changed_on=LATEST).count() == 1
+    assert SentEmail.objects.filter(kind="vitamin_d_retest", key=f"{customer.pk}:{LATEST.isoformat()}").count() == 1
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_one_click_unsubscribe_turns_the_reminders_off_and_the_page_turns_them_on_again(client):
+    customer = CustomerFactory()
+    opted_in(customer, reminders=True)
+    history(customer, today=TODAY)
+    retest_reminders_send(DUE)
+    unsubscribe = re.sub(r"^<https?://[^/]+|>$", "", mail.outbox[0].extra_headers["List-Unsubscribe"])
+    assert unsubscribe in mail.outbox[0].body  # the same link in the text
+
+    response = client.post(unsubscribe, data="List-Unsubscribe=One-Click",
+                           content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200
+    assert HealthDataConsent.objects.get(owner=customer).retest_reminders is False
+    BloodTest.objects.create(owner=customer, tested_on=DUE, value=Decimal("24"), unit="ng/mL", d3_daily_iu=2500)
+    assert retest_reminders_due(DUE + timedelta(weeks=12)) == []
+    client.force_login(customer)
+    client.post(reverse("vitamin_d:reminders"), {"retest_reminders": "on"})
+    assert retest_reminders_send(DUE + timedelta(weeks=12)) == 1 and len(mail.outbox) == 2
 
 
 def test_a_new_test_after_the_reminder_starts_a_new_dose_change_with_its_own_reminder():
