@@ -58,7 +58,7 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
         return SafeString("")
     last_week = max(point.week for point in points) or 1
     top_value = max(max(point.high_ng_ml for point in points), TARGET_HIGH_NG_ML)
-    y_max = _nice_ceiling(top_value * 1.1)
+    y_max = nice_ceiling(top_value * 1.1)
 
     def x(week: float) -> float:
         return LEFT + PLOT_WIDTH * week / last_week
@@ -66,7 +66,7 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
     def y(value: float) -> float:
         return TOP + PLOT_HEIGHT * (1 - max(value, 0) / y_max)
 
-    y_ticks = list(range(0, int(y_max) + 1, _tick_step(y_max)))
+    y_ticks = list(range(0, int(y_max) + 1, tick_step(y_max)))
     week_step = 4 if last_week > 12 else 2 if last_week > 6 else 1
     x_ticks = list(range(0, last_week + 1, week_step))
     range_outline = [(x(p.week), y(p.high_ng_ml)) for p in points] + [
@@ -106,40 +106,40 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
         grid=format_html_join(
             "",
             '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
-            ((LEFT, _f(y(t)), WIDTH - RIGHT, _f(y(t)), GRID_COLOUR) for t in y_ticks if t),
+            ((LEFT, svg_number(y(t)), WIDTH - RIGHT, svg_number(y(t)), GRID_COLOUR) for t in y_ticks if t),
         ),
         left=LEFT,
         right=WIDTH - RIGHT,
         top=TOP,
         bottom=TOP + PLOT_HEIGHT,
         pw=PLOT_WIDTH,
-        band_y=_f(y(TARGET_HIGH_NG_ML)),
-        band_h=_f(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
+        band_y=svg_number(y(TARGET_HIGH_NG_ML)),
+        band_h=svg_number(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
         band_fill=BAND_FILL,
         band_label_x=WIDTH - RIGHT - 6,
-        band_label_y=_f(y(TARGET_HIGH_NG_ML) + 18),
+        band_label_y=svg_number(y(TARGET_HIGH_NG_ML) + 18),
         lo=TARGET_LOW_NG_ML,
         hi=TARGET_HIGH_NG_ML,
-        range_points=_points(range_outline),
+        range_points=svg_points(range_outline),
         range_fill=RANGE_FILL,
-        line_points=_points(line),
+        line_points=svg_points(line),
         line=LINE_COLOUR,
         dots=format_html_join(
             "",
             '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
-            ((_f(px), _f(py), LINE_COLOUR) for px, py in line),
+            ((svg_number(px), svg_number(py), LINE_COLOUR) for px, py in line),
         ),
         axis=AXIS_COLOUR,
         text=TEXT_COLOUR,
         x_labels=format_html_join(
             "",
             '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="middle">{}</text>',
-            ((_f(x(week)), TOP + PLOT_HEIGHT + 20, TEXT_COLOUR, week) for week in x_ticks),
+            ((svg_number(x(week)), TOP + PLOT_HEIGHT + 20, TEXT_COLOUR, week) for week in x_ticks),
         ),
         y_labels=format_html_join(
             "",
             '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="end">{}</text>',
-            ((LEFT - 8, _f(y(t) + 5), TEXT_COLOUR, t) for t in y_ticks),
+            ((LEFT - 8, svg_number(y(t) + 5), TEXT_COLOUR, t) for t in y_ticks),
         ),
         x_title_x=LEFT + PLOT_WIDTH // 2,
         x_title_y=HEIGHT - 8,
@@ -147,18 +147,18 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
     )
 
 
-def _tick_step(y_max: float) -> int:
+def tick_step(y_max: float) -> int:
     return 10 if y_max <= 80 else 20 if y_max <= 160 else 50
 
 
-def _nice_ceiling(value: float) -> float:
-    step = _tick_step(value)
+def nice_ceiling(value: float) -> float:
+    step = tick_step(value)
     return float(-(-int(value) // step) * step)
 
 
-def _f(value: float) -> str:
+def svg_number(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _points(coords: Sequence[tuple[float, float]]) -> str:
-    return " ".join(f"{_f(px)},{_f(py)}" for px, py in coords)
+def svg_points(coords: Sequence[tuple[float, float]]) -> str:
+    return " ".join(f"{svg_number(px)},{svg_number(py)}" for px, py in coords)

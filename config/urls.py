@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("advisor/", include("advisor.urls")),
     # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
+    path("account/vitamin-d/", include("vitamin_d.urls")),
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("account/subscriptions/", include("subscriptions.urls")),

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "stock_sync",
     "advisor",
     "subscriptions",
+    "vitamin_d",
     # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
     "dashboard",
     "reminders",
@@ -265,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Refill reminders due today (idempotent: `send_reminders` runs the same for any day).
     "send-daily-reminders": {"task": "reminders.tasks.send_daily_reminders", "schedule": 24 * 60 * 60},
+    "send-retest-reminders": {"task": "vitamin_d.tasks.send_retest_reminders", "schedule": 24 * 60 * 60},
 }
 
 # --- Security headers and login protection ------------------------------------------------------
