@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from shop.forms import SHIPPING_COUNTRIES
+from shipping.countries import SHIPPING_COUNTRIES
 from shop.payments import get_payment_provider
 
 from .forms import AccountDeleteForm, AddressForm, EmailPreferencesForm

@@ -86,3 +86,24 @@ def _empty_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _free_shipping_everywhere(request):
+    """Every test that uses the database starts with one shipping rate: free, to every country.
+
+    Checkout refuses a country the rate table has no rate for, so without a rate no test could place
+    an order; most tests are about goods, and keep their totals. Tests about shipping replace it
+    (tests/shipping/conftest.py)."""
+    if request.node.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if {"transactional_db", "live_server"} & set(request.fixturenames) else "db")
+    from shipping.countries import REST_OF_WORLD
+    from shipping.models import ShippingRate
+
+    ShippingRate.objects.get_or_create(
+        country=REST_OF_WORLD, defaults={"price": "0.00", "free_above": None, "days_min": 2, "days_max": 5}
+    )

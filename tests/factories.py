@@ -99,7 +99,9 @@ class OrderFactory(DjangoModelFactory):
     city = "Testville"
     postal_code = "12345"
     country = "US"
+    shipping_cost = Decimal("0.00")
     total = Decimal("0.00")
+    subtotal = factory.LazyAttribute(lambda order: order.total - order.shipping_cost)
 
 
 class OrderLineFactory(DjangoModelFactory):

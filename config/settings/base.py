@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shop",
     "stock_sync",
     "advisor",
+    "shipping",
 ]
 
 MIDDLEWARE = [
