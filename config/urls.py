@@ -28,6 +28,10 @@ urlpatterns = [
     # allauth's sign-up, login, logout, password reset and email pages, and the customer's own pages.
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    # The information pages: the shipping page adds the live rate table to its text; the others are
+    # flatpages as staff wrote them (pages/content.py has the first versions).
+    path("pages/", include("shipping.urls")),
+    path("pages/", include("django.contrib.flatpages.urls")),
     path("", include("shop.urls")),
 ]
 

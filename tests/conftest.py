@@ -88,7 +88,8 @@ def _empty_cache():
         cache.clear()
 
 
-DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +101,7 @@ def _free_shipping_everywhere(request):
     (tests/shipping/conftest.py)."""
     if request.node.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(request.fixturenames):
         return
-    request.getfixturevalue("transactional_db" if {"transactional_db", "live_server"} & set(request.fixturenames) else "db")
+    request.getfixturevalue("transactional_db" if TRANSACTIONAL_FIXTURES & set(request.fixturenames) else "db")
     from shipping.countries import REST_OF_WORLD
     from shipping.models import ShippingRate
 

@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # The information pages (shipping, returns, privacy, …) are flatpages staff edit; flatpages need sites.
+    "django.contrib.sites",
+    "django.contrib.flatpages",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -74,7 +77,9 @@ INSTALLED_APPS = [
     "stock_sync",
     "advisor",
     "shipping",
+    "pages",
 ]
+SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -420,6 +425,8 @@ SHOP_MAX_QUANTITY_PER_LINE = 20
 SHOP_MAX_CART_LINES = env_int("SHOP_MAX_CART_LINES", 50)
 # Absolute links in emails (order confirmation) and in the staff login note start with this.
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The country the cart quotes shipping for until the shopper picks one (or has a saved address).
+SHIPPING_HOME_COUNTRY = os.environ.get("SHIPPING_HOME_COUNTRY", "US").strip().upper()
 # Dotted path of the PaymentProvider class checkout uses; see shop/payments.py.
 SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.
