@@ -108,3 +108,23 @@ def _free_shipping_everywhere(request):
     ShippingRate.objects.get_or_create(
         country=REST_OF_WORLD, defaults={"price": "0.00", "free_above": None, "days_min": 2, "days_max": 5}
     )
+
+
+@pytest.fixture
+def shipping_rates(db):
+    """A real rate table in place of the free rest-of-world rate above: the home country (US) free
+    from 49.00, Germany free from 119.00, and every other country 19.95, never free."""
+    from decimal import Decimal
+
+    from shipping.countries import REST_OF_WORLD
+    from shipping.models import ShippingRate
+    from tests.factories import ShippingRateFactory
+
+    ShippingRate.objects.all().delete()
+    return {
+        "US": ShippingRateFactory(country="US", price=Decimal("4.95"), free_above=Decimal("49.00")),
+        "DE": ShippingRateFactory(
+            country="DE", price=Decimal("12.95"), free_above=Decimal("119.00"), days_min=5, days_max=10
+        ),
+        REST_OF_WORLD: ShippingRateFactory(country=REST_OF_WORLD, price=Decimal("19.95"), days_min=8, days_max=20),
+    }

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from factory.django import DjangoModelFactory
 
 from accounts.models import Address
+from shipping.models import ShippingRate
 from shop.models import (
     FoodNutrientAmount,
     FoodSource,
@@ -190,3 +191,15 @@ class AddressFactory(DjangoModelFactory):
     city = "Keepington"
     postal_code = "54321"
     country = "CA"
+
+
+class ShippingRateFactory(DjangoModelFactory):
+    class Meta:
+        model = ShippingRate
+        django_get_or_create = ("country",)
+
+    country = "US"
+    price = Decimal("4.95")
+    free_above = None
+    days_min = 2
+    days_max = 5
