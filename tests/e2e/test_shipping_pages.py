@@ -88,6 +88,10 @@ def test_the_shipping_page_and_the_404_page(live_server, page, screenshot_dir, s
     page.wait_for_url("**/pages/shipping/")
     assert page.get_by_role("row", name="Germany $12.95 $119.00 5–10 business days").is_visible()
     check_and_shoot(page, screenshot_dir, "03-shipping-page")
+    page.get_by_role("navigation", name="Shop information").get_by_role("link", name="Privacy").click()
+    page.wait_for_url("**/pages/privacy/")
+    assert page.get_by_role("heading", name="How long we keep it").is_visible()
+    check_and_shoot(page, screenshot_dir, "05-privacy-page")
 
     response = page.goto(f"{live_server.url}/no-such-page/")
     assert response.status == 404
