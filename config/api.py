@@ -21,6 +21,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
+    HttpResponseForbidden,
     HttpResponseServerError,
     JsonResponse,
 )
@@ -154,6 +155,13 @@ def _page_without_request(template_name: str) -> str:
     or database query can fail while the error is being reported (the 400 may be for a broken
     request, the 500 for a broken database)."""
     return loader.get_template(template_name).render({"shop_name": settings.SHOP_NAME})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token (an expired session, a page open for too long, or a
+    forged request): the shop's page rather than Django's, whose inline styles the CSP blocks. The
+    API answers in its own format through DRF before this view is reached."""
+    return HttpResponseForbidden(_page_without_request("403_csrf.html"))
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

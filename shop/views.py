@@ -534,12 +534,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         # typed, without marking the fields not filled in yet as errors.
         form = CheckoutForm(initial=request.POST.dict())
     else:
-        # A logged-in customer's form starts from the address their last checkout kept; the country
-        # the cart quoted shipping for wins.
+        # A logged-in customer's form starts from the address their last checkout kept. The country
+        # is the one the cart quoted shipping for, so the summary and the field agree from the start.
         initial = checkout_initial(customer) if customer else {}
-        if request.GET.get("country"):
-            initial["country"] = shipping_country_choice(request.GET["country"], customer)
-        form = CheckoutForm(initial=initial or None)
+        initial["country"] = shipping_country_choice(request.GET.get("country"), customer)
+        form = CheckoutForm(initial=initial)
     if placing and form.is_valid():
         request_lines = [
             OrderRequestLine(product_id=line.product.pk, quantity=line.quantity, expected_unit_price=line.added_price)

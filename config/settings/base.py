@@ -260,6 +260,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Security headers and login protection ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A form refused for its CSRF token gets the shop's page (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -77,7 +77,9 @@ def test_shipping_from_cart_to_order(live_server, page, screenshot_dir, shop):
     page.wait_for_url("**/orders/*/")
     order = Order.objects.get()
     assert (order.country, order.shipping_cost, order.total) == ("FR", Decimal("19.95"), Decimal("43.75"))
-    assert page.get_by_text("$43.75").first.is_visible()
+    assert page.get_by_role("row", name="Shipping (8–20 business days) $19.95").is_visible()
+    assert page.get_by_role("row", name="Total $43.75").is_visible()
+    check_and_shoot(page, screenshot_dir, "02b-confirmation")
 
 
 def test_the_shipping_page_and_the_404_page(live_server, page, screenshot_dir, shop):

@@ -87,3 +87,12 @@ def test_with_debug_on_the_technical_404_stays_readable(client):
 @override_settings(DEBUG=True)
 def test_with_debug_on_the_sites_own_pages_keep_the_policy(client):
     assert "Content-Security-Policy" in client.get("/pages/shipping/")
+
+
+@override_settings(DEBUG=False)
+def test_a_form_without_a_valid_csrf_token_gets_the_branded_403():
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/cart/add/", {"product_id": 1, "quantity": 1})
+
+    assert_branded(response, 403, "That form has expired")

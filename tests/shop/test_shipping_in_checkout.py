@@ -271,3 +271,12 @@ def test_my_account_shows_the_orders_shipping(client):
     text = main_text(client.get(reverse("accounts:order_detail", args=[order.public_id])))
 
     assert "Goods $20.00" in text and "Shipping (5–10 business days) $12.95" in text and "Total $32.95" in text
+
+
+def test_checkout_starts_with_the_country_its_summary_quotes(client, shipping_rates, product):
+    add(client, product)
+
+    html = client.get(reverse("shop:checkout")).content.decode()
+
+    assert '<option value="US" selected>United States</option>' in html
+    assert "Shipping to United States" in html
