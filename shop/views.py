@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
@@ -413,7 +414,7 @@ def _cart_lines(request: HttpRequest, cart: Cart) -> list:
     return lines
 
 
-def _customer(request: HttpRequest):
+def _customer(request: HttpRequest) -> AbstractBaseUser | None:
     return request.user if request.user.is_authenticated else None
 
 
@@ -510,9 +511,11 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 def _shown_shipping_cost(data: QueryDict) -> Decimal | None:
     """The shipping cost the checkout page showed when the shopper pressed "Place order"."""
     try:
-        return Decimal(data.get("shown_shipping_cost", ""))
+        shown = Decimal(data.get("shown_shipping_cost", ""))
     except ArithmeticError:
         return None
+    # A tampered value ("NaN", "sNaN", "Infinity") counts as none shown; sNaN would raise when compared.
+    return shown if shown.is_finite() else None
 
 
 @rate_limited("checkout")

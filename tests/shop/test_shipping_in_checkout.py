@@ -280,3 +280,23 @@ def test_checkout_starts_with_the_country_its_summary_quotes(client, shipping_ra
 
     assert '<option value="US" selected>United States</option>' in html
     assert "Shipping to United States" in html
+
+
+@pytest.mark.parametrize("tampered", ["sNaN", "NaN", "Infinity", "abc", ""])
+def test_a_shown_cost_that_is_no_number_counts_as_none_shown(client, shipping_rates, product, tampered):
+    add(client, product)
+
+    response = client.post(reverse("shop:checkout"), {**ADDRESS, "shown_shipping_cost": tampered})
+
+    # Placed at the cost the rate table gives; never a 500.
+    assert response.status_code == 302 and Order.objects.get().total == Decimal("32.95")
+
+
+@pytest.mark.parametrize("tampered", ["1e999999", "-1", "0"])
+def test_a_shown_cost_other_than_the_real_one_is_confirmed_first(client, shipping_rates, product, tampered):
+    add(client, product)
+
+    response = client.post(reverse("shop:checkout"), {**ADDRESS, "shown_shipping_cost": tampered})
+
+    assert response.status_code == 200 and not Order.objects.exists()
+    assert "Shipping to Germany costs $12.95" in main_text(response)
