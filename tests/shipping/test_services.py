@@ -92,3 +92,15 @@ def test_the_rate_table_lists_active_rates_by_name_with_all_other_countries_last
 
     assert [row.country_name for row in table] == ["Austria", "Germany", "United States", "All other countries"]
     assert table[0].days_text == "6–10 business days" and table[0].free_above == Decimal("119.00")
+
+
+def test_the_demo_rates_are_loaded_once_and_leave_staff_changes_alone(db):
+    from shipping.demo_rates import DEMO_RATES, load_demo_rates
+
+    ShippingRate.objects.all().delete()
+    assert load_demo_rates() == f"Shipping rates: {len(DEMO_RATES)} created, 0 already there."
+    ShippingRate.objects.filter(country="US").update(price=Decimal("3.00"))
+
+    assert load_demo_rates() == f"Shipping rates: 0 created, {len(DEMO_RATES)} already there."
+    assert ShippingRate.objects.get(country="US").price == Decimal("3.00")
+    assert shipping_quote(country="JP", subtotal=Decimal("10.00")).rest_of_world
