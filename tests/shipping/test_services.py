@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from shipping.countries import REST_OF_WORLD
+from shipping.demo_rates import DEMO_RATES, load_demo_rates
 from shipping.models import ShippingRate
 from shipping.selectors import shipping_rate_table
 from shipping.services import ShippingUnavailable, shipping_quote
@@ -95,8 +96,6 @@ def test_the_rate_table_lists_active_rates_by_name_with_all_other_countries_last
 
 
 def test_the_demo_rates_are_loaded_once_and_leave_staff_changes_alone(db):
-    from shipping.demo_rates import DEMO_RATES, load_demo_rates
-
     ShippingRate.objects.all().delete()
     assert load_demo_rates() == f"Shipping rates: {len(DEMO_RATES)} created, 0 already there."
     ShippingRate.objects.filter(country="US").update(price=Decimal("3.00"))
