@@ -1,6 +1,7 @@
 """The shop's information pages (django.contrib.flatpages) as they are first created: staff edit
 them in the admin (*Flat pages*) afterwards. A data migration creates them, so every database has
-them after ``migrate``; ``create_information_pages`` is also what tests call after a flush.
+them after ``migrate``; tests call the same functions (the ``information_pages`` fixture), since a
+transactional test's flush empties the tables a data migration filled.
 
 The figures that depend on settings (how long advisor results are kept) are not written here: the
 privacy page's template adds them from the settings (pages/templatetags/information_pages.py), and
@@ -9,6 +10,9 @@ the shipping page (served by shipping/views.py) adds the live rate table under i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,16 @@ INFORMATION_PAGES: tuple[InformationPage, ...] = (
         ),
     ),
 )
+
+
+def shop_site(site_model):
+    """The site flatpages belong to (SITE_ID), named after the shop rather than Django's
+    "example.com". Takes the model as an argument so the data migration can pass its historical one."""
+    site, _ = site_model.objects.update_or_create(
+        pk=settings.SITE_ID,
+        defaults={"domain": urlsplit(settings.SHOP_BASE_URL).netloc or "localhost", "name": settings.SHOP_NAME},
+    )
+    return site
 
 
 def create_information_pages(flatpage_model, site) -> int:

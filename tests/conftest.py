@@ -128,3 +128,18 @@ def shipping_rates(db):
         ),
         REST_OF_WORLD: ShippingRateFactory(country=REST_OF_WORLD, price=Decimal("19.95"), days_min=8, days_max=20),
     }
+
+
+@pytest.fixture
+def information_pages(db):
+    """The information pages and the shop's site as the data migration creates them: a transactional
+    test's flush (e2e, concurrency) empties those tables for every test after it."""
+    from django.contrib.flatpages.models import FlatPage
+    from django.contrib.sites.models import Site
+
+    from pages.content import create_information_pages, shop_site
+
+    Site.objects.clear_cache()
+    site = shop_site(Site)
+    create_information_pages(FlatPage, site)
+    return site

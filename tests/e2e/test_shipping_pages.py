@@ -8,10 +8,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.contrib.flatpages.models import FlatPage
-from django.contrib.sites.models import Site
 
-from pages.content import create_information_pages
 from shop.models import Order
 from tests.factories import ProductFactory
 
@@ -23,9 +20,7 @@ LISTENER = Path(__file__).with_name("csp_listener.js")
 
 
 @pytest.fixture
-def shop(transactional_db, shipping_rates):
-    # A transactional test's database was flushed by an earlier one: the data migration's pages are gone.
-    create_information_pages(FlatPage, Site.objects.get_current())
+def shop(transactional_db, shipping_rates, information_pages):
     return ProductFactory(name="Sunlight D3 2000 IU", price=Decimal("11.90"), doses={"d3": 50}, stock=40)
 
 

@@ -12,7 +12,7 @@ from pages.content import INFORMATION_PAGES, create_information_pages
 from shipping.models import ShippingRate
 from tests.factories import StaffUserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("information_pages")]
 
 FOOTER_PAGES = ["Shipping", "Returns", "Privacy", "Terms", "About us", "Contact"]
 
@@ -101,7 +101,7 @@ def test_the_privacy_page_takes_its_retention_figures_from_the_settings(client, 
 
 def test_the_pages_belong_to_the_shops_site_and_are_created_once(db):
     site = Site.objects.get_current()
-    assert site.name == "VitaShop"
+    assert (site.name, site.domain) == ("VitaShop", "127.0.0.1:8000")
     assert FlatPage.objects.filter(sites=site).count() == len(INFORMATION_PAGES)
     FlatPage.objects.filter(url="/about/").update(title="About VitaShop")
 
