@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: run test lint bench bench-load clean
+.PHONY: run test lint bench bench-load bench-personal clean
 
 $(VENV)/.runtime-installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.dev-installed
 ## bench: stock sync of a 100,000-row feed on PostgreSQL against a COPY + UPDATE floor; prints figures.
 bench: $(VENV)/.dev-installed
 	$(PY) bench/stock_sync.py
+
+## bench-personal: 5,000 virtual people, four 12-week rounds, population formula vs the own response; prints figures.
+bench-personal: $(VENV)/.dev-installed
+	$(PY) bench/personal_dosing.py $(BENCH_ARGS)
 
 ## bench-load: storefront and API under load (gunicorn on PostgreSQL + Redis, driven by wrk); prints figures.
 bench-load: $(VENV)/.dev-installed

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shop.models import Order
 
+from .hooks import customer_data_exporters
 from .models import Address
 from .selectors import customer_address, customer_advisor_results, customer_email_preferences, customer_orders
 
@@ -106,6 +107,8 @@ def customer_data_export(customer: AbstractBaseUser) -> dict[str, Any]:
             {"taken_at": result.created_at.isoformat(), "answers": result.answers, "outcome": result.outcome}
             for result in customer_advisor_results(customer)
         ],
+        # What other apps keep for the customer (subscriptions, …), registered in their AppConfig.ready.
+        **customer_data_exporters.export(customer),
     }
 
 
@@ -122,6 +125,7 @@ def customer_delete(customer: AbstractBaseUser) -> None:
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__in=names).delete()
     customer_id = customer.pk
-    # Cascades to the address, email preferences, allauth's email addresses and advisor results.
+    # Cascades to the address, email preferences, allauth's email addresses, advisor results and
+    # what other apps keep with the customer (their foreign keys cascade too: subscriptions).
     customer.delete()
     logger.info("Deleted customer %s and anonymised their orders", customer_id)

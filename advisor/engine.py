@@ -37,13 +37,13 @@ from .engine_history import DatedLevel, PersonalResponse, personal_response
 __all__ = [
     "ENGINE_VERSION", "NG_ML_PER_NMOL_L", "CONDITIONS", "MEDICATIONS", "GOALS", "SUN_EXPOSURES",
     "K2_FOOD_FREQUENCIES", "SEXES", "BLOOD_LEVEL_UNITS", "InvalidAnswers", "BloodLevel", "PrescriptionD3",
-    "PreviousTest", "Answers",
+    "PreviousTest", "Answers", "PersonalDose",
     "D3Dose", "K2Dose", "Warning", "RationaleLine", "Intake", "Plateau", "ProjectionPoint", "Recommendation",
     "recommend", "answers_to_dict", "answers_from_dict", "recommendation_to_dict", "recommendation_from_dict",
     "pounds_to_kg", "feet_inches_to_cm", "nmol_l_to_ng_ml", "format_ng_ml", "level_text",
 ]
 
-ENGINE_VERSION = "2026.11-2"  # policy version 2
+ENGINE_VERSION = "2026.11-3"  # policy version 2; -3: the own response from up to 20 dated tests
 
 CONDITIONS = (
     "pregnant_or_breastfeeding",
@@ -87,9 +87,10 @@ WEIGHT_RANGE_KG = (20, 400)
 HEIGHT_RANGE_CM = (100, 250)
 LEVEL_RANGE_NG_ML = (1, 400)
 OLDEST_DATE_YEARS = 30  # a test or a dose start older than this is a typo
-MAX_PREVIOUS_TESTS = 5
-# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even one
-# standard error of the assay above the measured value (engine choice), so noise alone never refers.
+MAX_PREVIOUS_TESTS = 20
+# An own measured response below a third of the BMI-adjusted middle curve refers; "below" means even two
+# standard errors of the assay above the measured value (engine choice, engine_history.PersonalResponse
+# .clearly_below), so noise alone hardly ever refers.
 WEAK_RESPONSE_SCALE = 1 / 3
 RETEST_WEEKS = 12
 PLATEAU_DAYS = 12 * 7  # a level measured this long after a dose change is taken as the plateau
@@ -157,6 +158,7 @@ WARNING_NOT_AT_PLATEAU = "level_not_at_plateau"
 WARNING_POSSIBLE_WEAK_RESPONSE = "possible_weak_response"
 WARNING_STATIN = "statin_note"
 WARNING_OTHER_SOURCES_ABOVE_DOSE = "other_sources_above_dose"
+WARNING_LEVEL_BARELY_MOVED = "level_barely_moved"
 
 THIAZIDE_WARNING = (
     "You take a thiazide diuretic: together with vitamin D it can raise blood calcium. Tell your prescriber "
@@ -246,18 +248,15 @@ class PrescriptionD3:
         return round(self.iu / self.every_days)
 
 
-@dataclass(frozen=True)
-class PreviousTest:
-    """An earlier 25(OH)D test, with its date and the total vitamin D a day in the weeks before it."""
+# An earlier 25(OH)D test: PreviousTest(tested_on, ng_ml, d3_daily_iu), the total vitamin D a day from all
+# supplement sources in the weeks before it. The same record as the history module's, so a caller that keeps
+# tests (the "My vitamin D" timeline) hands the same objects to recommend() and personal_response().
+PreviousTest = DatedLevel
 
-    value: float
-    unit: Literal["ng/mL", "nmol/L"]
-    tested_on: date
-    daily_iu: int
 
-    @property
-    def level(self) -> BloodLevel:
-        return BloodLevel(self.value, self.unit, self.tested_on)
+def previous_test_from(*, tested_on: date, value: float, unit: str, d3_daily_iu: int) -> PreviousTest:
+    """An earlier test as a lab report gives it (ng/mL or nmol/L), in the engine's ng/mL."""
+    return PreviousTest(tested_on, BloodLevel(value, unit).ng_ml, d3_daily_iu)
 
 
 def _is_number(value: Any) -> bool:
@@ -299,7 +298,7 @@ class Answers:
     current_d3_since: date | None = None
     eats_natto_weekly: bool = False
     medications: frozenset[str] = frozenset()
-    previous_tests: tuple[PreviousTest, ...] = ()  # oldest first is not required: they are sorted by date
+    previous_tests: tuple[PreviousTest, ...] = ()  # any order in; kept oldest first
 
     def __post_init__(self) -> None:
         if isinstance(self.previous_tests, list):
@@ -319,6 +318,9 @@ class Answers:
         errors = _answer_errors(self)
         if errors:
             raise InvalidAnswers(errors)
+        # Any order in, oldest first kept (after validation, whose errors name the entries as given): the same
+        # tests in another order are the same answers.
+        object.__setattr__(self, "previous_tests", tuple(sorted(self.previous_tests, key=lambda t: t.tested_on)))
 
     @property
     def blood_thinner(self) -> bool:
@@ -375,9 +377,7 @@ def _answer_errors(a: Answers) -> dict[str, str]:
         date_error = _past_date_error(a.blood_level.tested_on, today, "the test")
         if date_error:
             errors["blood_level.tested_on"] = date_error
-    previous_error = _previous_tests_error(a, today)
-    if previous_error:
-        errors["previous_tests"] = previous_error
+    errors.update(_previous_tests_errors(a, today))
     if a.current_d3_since is not None:
         date_error = _past_date_error(a.current_d3_since, today, "this dose")
         if date_error:
@@ -397,32 +397,46 @@ def _past_date_error(value: Any, today: date, what: str) -> str | None:
     return None
 
 
-def _previous_tests_error(a: Answers, today: date) -> str | None:
+def _previous_tests_errors(a: Answers, today: date) -> dict[str, str]:
+    """Each bad earlier test named by its place in the answer (0-based, as given): previous_tests[3].tested_on."""
     tests = a.previous_tests
     if not isinstance(tests, tuple) or not all(isinstance(test, PreviousTest) for test in tests):
-        return "Give each earlier test as a value, a unit, its date and the vitamin D a day before it."
+        return {
+            "previous_tests": "Give each earlier test as a date, a value, a unit and the vitamin D a day before it."
+        }
     if not tests:
-        return None
+        return {}
     if len(tests) > MAX_PREVIOUS_TESTS:
-        return f"Give at most {MAX_PREVIOUS_TESTS} earlier tests."
+        return {"previous_tests": f"Give at most {MAX_PREVIOUS_TESTS} earlier tests."}
     if not isinstance(a.blood_level, BloodLevel):
-        return "Give your latest test as the blood level first; earlier tests come with it."
+        return {"previous_tests": "Give your latest test as the blood level first; earlier tests come with it."}
+    errors: dict[str, str] = {}
     latest = a.blood_level.tested_on
-    for number, test in enumerate(tests, start=1):
-        problem = (
-            _blood_level_error(test.level)
-            or (None if test.tested_on is not None else "its date is required")
-            or _past_date_error(test.tested_on, today, "the test")
-            or (None if _is_whole_number(test.daily_iu) and 0 <= test.daily_iu <= MAX_CURRENT_D3_IU else
-                f"give the vitamin D a day before it in whole IU, from 0 to {MAX_CURRENT_D3_IU:,}")
-        )
-        if problem is None and isinstance(latest, date) and test.tested_on >= latest:
-            problem = "it must be older than your latest test"
-        if problem:
-            return f"Earlier test {number}: {problem}"
-    if len({test.tested_on for test in tests}) != len(tests):
-        return "Give each earlier test a different date."
-    return None
+    if latest is None:
+        errors["blood_level.tested_on"] = "Give the date of your latest test: your earlier tests are compared with it."
+    first_on_day: dict[date, int] = {}
+    for index, test in enumerate(tests):
+        name = f"previous_tests[{index}]"
+        level_error = _level_error(test.ng_ml)
+        if level_error:
+            errors[f"{name}.value"] = level_error
+        if not _is_whole_number(test.d3_daily_iu) or not 0 <= test.d3_daily_iu <= MAX_CURRENT_D3_IU:
+            errors[f"{name}.d3_daily_iu"] = (
+                f"Give the vitamin D a day before this test in whole IU, from 0 to {MAX_CURRENT_D3_IU:,}."
+            )
+        date_error = _past_date_error(test.tested_on, today, "a test")
+        if date_error is None and isinstance(latest, date) and test.tested_on >= latest:
+            date_error = f"An earlier test must be before your latest test ({latest.isoformat()})."
+        if date_error is None and test.tested_on in first_on_day:
+            date_error = (
+                f"Two tests on one day: previous_tests[{first_on_day[test.tested_on]}] has the same date; "
+                "give each test once."
+            )
+        if date_error:
+            errors[f"{name}.tested_on"] = date_error
+        elif isinstance(test.tested_on, date):
+            first_on_day[test.tested_on] = index
+    return errors
 
 
 def _prescription_error(prescription: Any) -> str | None:
@@ -447,8 +461,14 @@ def _blood_level_error(level: Any) -> str | None:
         return f"Choose the unit your lab report uses: {' or '.join(BLOOD_LEVEL_UNITS)}."
     if not _is_number(level.value):
         return "Enter the 25(OH)D value as a number."
+    return _level_error(level.ng_ml)
+
+
+def _level_error(ng_ml: Any) -> str | None:
+    if not _is_number(ng_ml):
+        return "Enter the 25(OH)D value as a number."
     low, high = LEVEL_RANGE_NG_ML
-    if not low <= level.ng_ml <= high:
+    if not low <= ng_ml <= high:
         return (
             f"A 25(OH)D level must be between {low} and {high} ng/mL "
             f"({dose.ng_ml_to_nmol_l(low):.1f} to {dose.ng_ml_to_nmol_l(high):.1f} nmol/L); check the value and unit."
@@ -507,6 +527,18 @@ class Plateau:
 
 
 @dataclass(frozen=True)
+class PersonalDose:
+    """How the person's own dated tests moved the dose (policy v2, personal dose-response)."""
+
+    multiplier: float  # posterior mean of the own response on the middle curve (1 = average)
+    low: float  # its 80 % credible interval
+    high: float
+    tests_used: int  # the latest test included
+    population_d3_iu: int | None  # what the population formula gives for the same answers
+    text: str  # one plain sentence: how much the own history moved the dose
+
+
+@dataclass(frozen=True)
 class Recommendation:
     engine_version: str
     refer_to_clinician: bool
@@ -530,6 +562,7 @@ class Recommendation:
     d3_change: str | None = None  # what to change, in plain words
     plateau: Plateau | None = None
     food_note: str | None = None
+    personal: PersonalDose | None = None  # only when the person's own tests say something about their response
 
 
 # --- recommendation ---------------------------------------------------------------------------------
@@ -606,13 +639,16 @@ class _Situation:
     days_on_dose: int | None  # at the test, when both dates are known
     non_response: bool
     personal: PersonalResponse | None  # the person's own response from dated tests
+    barely_moved: bool  # own tests: the level moved less than a third of the expected, not clearly enough to refer
+    days_to_plateau_from: int | None  # days on the latest dose used to project the plateau (None: at plateau)
 
     @property
     def ng_ml(self) -> float | None:
         return self.level.ng_ml if self.level is not None else None
 
 
-def _situation(a: Answers, today: date) -> _Situation:
+def _situation(a: Answers, today: date, *, use_history: bool = True) -> _Situation:
+    """What the rules need; ``use_history=False`` gives the population formula's view of the same answers."""
     level = a.blood_level
     ng_ml = level.ng_ml if level is not None else None
     intake = Intake(
@@ -625,22 +661,33 @@ def _situation(a: Answers, today: date) -> _Situation:
     days_on_dose = None
     if level is not None and a.current_d3_since is not None:
         days_on_dose = ((level.tested_on or today) - a.current_d3_since).days
-    history = sorted(a.previous_tests, key=lambda test: test.tested_on)
+    history = list(a.previous_tests) if use_history else []  # oldest first (Answers sorts them)
     personal = None
-    if level is not None and history:
-        tests = [DatedLevel(t.level.ng_ml, t.tested_on, t.daily_iu) for t in history]
-        tests.append(DatedLevel(ng_ml, level.tested_on, intake.total_iu))
-        personal = personal_response(tests, response, days_on_latest_dose=days_on_dose)
+    if level is not None and level.tested_on is not None and history:
+        tests = [*history, DatedLevel(level.tested_on, ng_ml, intake.total_iu)]
+        personal = personal_response(tests, response, current_dose_since=a.current_d3_since)
         if personal is not None:
-            response = response.scaled(personal.scale)
+            response = response.scaled(personal.multiplier)
+    # Days on the latest dose at the test: from its start date, else (a dose changed since the test before)
+    # from that test, the kinetics' own assumption.
+    days_on_latest = days_on_dose
+    if days_on_latest is None and history and history[-1].d3_daily_iu != intake.total_iu:
+        days_on_latest = (level.tested_on - history[-1].tested_on).days
     plateau_level = ng_ml
-    if ng_ml is not None and level.tested_on is not None and days_on_dose is not None and days_on_dose < PLATEAU_DAYS:
-        # The dose before: the one before the previous test if there is one, else no supplement (said so).
-        previous_iu = history[-1].daily_iu if history else intake.total_iu - a.current_d3_iu
-        plateau_level = dose.plateau_from_early_level(
-            level_ng_ml=ng_ml, daily_iu=intake.total_iu, previous_iu=previous_iu, days_on_dose=days_on_dose,
-            response=response,
-        )
+    projected = ng_ml is not None and level.tested_on is not None and days_on_latest is not None
+    if projected and days_on_latest < PLATEAU_DAYS:
+        if personal is not None:
+            # The kinetics over the whole history say what the latest dose has still to add.
+            plateau_level = max(ng_ml + personal.multiplier * personal.pending_rise, 0.0)
+        else:
+            # The dose before: the one before the previous test if there is one, else no supplement (said so).
+            previous_iu = history[-1].d3_daily_iu if history else intake.total_iu - a.current_d3_iu
+            plateau_level = dose.plateau_from_early_level(
+                level_ng_ml=ng_ml, daily_iu=intake.total_iu, previous_iu=previous_iu, days_on_dose=days_on_latest,
+                response=response,
+            )
+    # Engine choice: a weak own response matters only to someone still below the target band.
+    weak_own = personal is not None and ng_ml < 30
     non_response = ng_ml is not None and (
         (
             ng_ml < NON_RESPONSE_BELOW_NG_ML
@@ -649,13 +696,19 @@ def _situation(a: Answers, today: date) -> _Situation:
             and days_on_dose is not None
             and days_on_dose >= PLATEAU_DAYS
         )
-        # Engine choice: a weak own response matters only to someone still below the target band.
-        or (personal is not None and personal.clearly_below < WEAK_RESPONSE_SCALE and ng_ml < 30)
+        or (weak_own and personal.clearly_below < WEAK_RESPONSE_SCALE)
     )
     return _Situation(
         a=a, today=today, level=level, band=dose.band_for_level(ng_ml), rda=rda_iu_for_age(a.age), intake=intake,
         response=response, bmi=bmi, plateau_level=plateau_level, days_on_dose=days_on_dose,
         non_response=non_response, personal=personal,
+        # Below a third, and an average response is at least a standard error away: a change too small to show
+        # anything through the assay error is no sign of a non-mover.
+        barely_moved=(
+            weak_own and not non_response and personal.measured < WEAK_RESPONSE_SCALE
+            and personal.measured + personal.measured_se < 1
+        ),
+        days_to_plateau_from=days_on_latest if plateau_level != ng_ml else None,
     )
 
 
@@ -755,7 +808,7 @@ def _hard_stops(s: _Situation) -> list[_Stop]:
                 SOURCE_UCSF,
             ))
     if s.non_response:
-        if s.personal is not None and s.personal.clearly_below < WEAK_RESPONSE_SCALE:
+        if s.personal is not None and s.personal.clearly_below < WEAK_RESPONSE_SCALE and s.ng_ml < 30:
             measured = (
                 f"Your own tests show your level rising less than a third as much as expected for the doses you "
                 f"took (now {level_text(s.level)})."
@@ -844,13 +897,16 @@ def _explain_timing(draft: _Draft, s: _Situation) -> None:
     """Policy v2: say whether the level is taken as the plateau of the current intake, and why."""
     if s.level is None or s.intake.total_iu == 0:
         return
-    if s.plateau_level != s.ng_ml:
+    if s.days_to_plateau_from is not None:
+        if s.a.previous_tests:
+            before = "from your earlier tests and the doses before them"
+        else:
+            before = "assuming you took no vitamin D3 supplement before"
         draft.warn(
             WARNING_NOT_AT_PLATEAU,
-            f"Your test was taken about {max(s.days_on_dose, 0) // 7} weeks after you started "
-            f"{_iu(s.a.current_d3_iu)} a day, before the level settles (about 12 weeks). The advisor expects it to "
-            f"reach about {s.plateau_level:.0f} ng/mL on this dose, assuming you took no vitamin D3 supplement "
-            "before, and chooses the dose from that.",
+            f"Your test was taken about {max(s.days_to_plateau_from, 0) // 7} weeks after you started "
+            f"{_iu(s.intake.total_iu)} a day, before the level settles (about 12 weeks). The advisor expects it to "
+            f"reach about {s.plateau_level:.0f} ng/mL on this dose, {before}, and chooses the dose from that.",
         )
         draft.because(
             "25(OH)D takes about 12 weeks to settle after a dose change (half-life about 15 days), so an earlier "
@@ -928,14 +984,11 @@ def _explain_history(draft: _Draft, s: _Situation) -> None:
                 SOURCE_ENGINE_CHOICE,
             )
         return
+    p = s.personal
     draft.because(
-        f"Your own tests put your response at about {s.personal.scale:.2f} times the average estimate (1.00 "
-        "without them), and the dose uses it; the doses still stay within the same limits.",
-        SOURCE_ENGINE_CHOICE,
-    )
-    draft.because(
-        f"Own response: the posterior mean of a log-normal prior (centred on 1, SD {math.log(10 / 7):.2f}) and "
-        f"{s.personal.pairs} pair(s) of tests with 10 % assay error, with the kinetics for tests before the plateau.",
+        f"Own response: {p.multiplier:.2f} times the middle curve (80 % credible interval {p.low:.2f}–{p.high:.2f}), "
+        f"the posterior mean of a log-normal prior (centred on 1, SD {math.log(10 / 7):.2f}) and {p.tests_used} "
+        "dated tests with 10 % assay error, with the kinetics (half-life 15 days) for tests before the plateau.",
         SOURCE_ENGINE_CHOICE,
         internal=True,
     )
@@ -993,6 +1046,14 @@ def _d3_for_band(draft: _Draft, s: _Situation, cap: int, cap_name: str) -> tuple
                 "choice).",
                 SOURCE_ENGINE_CHOICE,
             )
+        if s.barely_moved:
+            draft.warn(
+                WARNING_LEVEL_BARELY_MOVED,
+                "Your earlier tests show your level hardly moved with the doses you took, so the advisor does not "
+                f"raise your dose. Retest in about {RETEST_WEEKS} weeks; if it still has not moved, see a clinician "
+                "(the cause may be malabsorption, a medicine, missed doses or simply how your body responds).",
+            )
+            return (min(total, cap) or None), None
         if s.plateau_level >= 30 and total <= cap:
             draft.because(
                 "On your current intake your level is expected to settle inside 30–50 ng/mL, so the advisor keeps "
@@ -1218,6 +1279,7 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
         )
 
     d3_iu: int | None = None
+    population_iu: int | None = None
     k2: K2Dose | None = None
     projection = None
     plateau: Plateau | None = None
@@ -1238,6 +1300,9 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
             SOURCE_IOM,
         )
         d3_iu, plateau = _d3_for_band(draft, s, cap, cap_name)
+        if s.personal is not None:
+            # The population formula's dose for the same answers, to say how much the own history moved it.
+            population_iu, _ = _d3_for_band(_Draft(), _situation(a, s.today, use_history=False), cap, cap_name)
         if s.intake.other_iu and d3_iu is not None and s.intake.other_iu > d3_iu:
             draft.warn(
                 WARNING_OTHER_SOURCES_ABOVE_DOSE,
@@ -1283,6 +1348,7 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
     )
 
     refer = bool(stops) or s.band == BAND_DEFICIENT
+    personal = _personal_dose(s, d3_iu, population_iu, bool(stops))  # shown on its own, next to the dose
     d3 = D3Dose(d3_iu) if d3_iu is not None else None
     from_products = None
     if d3 is not None and s.intake.total_iu <= ADULT_UL_IU:
@@ -1323,6 +1389,45 @@ def recommend(answers: Answers, *, today: date | None = None) -> Recommendation:
             f"Keep the vitamin K from food steady from week to week; the foods that matter most are "
             f"{STEADY_K1_FOODS}." if a.blood_thinner else None
         ),
+        personal=personal,
+    )
+
+
+_COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def _personal_dose(s: _Situation, d3_iu: int | None, population_iu: int | None, stopped: bool) -> PersonalDose | None:
+    """The own response and one plain sentence on how much it moved the dose."""
+    p = s.personal
+    if p is None:
+        return None
+    earlier = p.tests_used - 1
+    count = _COUNT_WORDS[earlier] if earlier < len(_COUNT_WORDS) else f"{earlier:,}"
+    tests = "Your earlier test shows" if earlier == 1 else f"Your {count} earlier tests show"
+    if s.non_response and p.clearly_below < WEAK_RESPONSE_SCALE:
+        text = (
+            f"{tests} your level rose far less than expected for the doses you took, so the advisor does not raise "
+            "your dose: a clinician decides."
+        )
+    elif s.barely_moved and not stopped:
+        kept = f"keeps your dose at {_iu(d3_iu)} a day" if d3_iu else "suggests no added D3"
+        text = f"{tests} your level hardly moved with the doses you took, so the advisor {kept} rather than raise it."
+    else:
+        if round(p.multiplier, 1) == 1.0:
+            how = f"{tests} you respond about as strongly as average"
+        else:
+            how = f"{tests} you respond about {p.multiplier:.1f} times as strongly as average"
+        if d3_iu is None or population_iu is None or stopped:
+            text = f"{how}."
+        elif d3_iu == population_iu:
+            text = f"{how}, which leaves the dose the same as the population formula gives ({_iu(d3_iu)} a day)."
+        else:
+            direction = "lower" if d3_iu < population_iu else "higher"
+            difference = _iu(abs(d3_iu - population_iu))
+            text = f"{how}, so the dose is {difference} {direction} than the population formula would give."
+    return PersonalDose(
+        multiplier=round(p.multiplier, 2), low=round(p.low, 2), high=round(p.high, 2), tests_used=p.tests_used,
+        population_d3_iu=population_iu, text=text,
     )
 
 
@@ -1357,8 +1462,9 @@ def answers_to_dict(a: Answers) -> dict:
         "current_d3_since": a.current_d3_since.isoformat() if a.current_d3_since else None,
         "eats_natto_weekly": a.eats_natto_weekly,
         "medications": sorted(a.medications),
+        # The API's shape, in ng/mL (the engine's unit): posting it back gives the same recommendation.
         "previous_tests": [
-            {"value": t.value, "unit": t.unit, "tested_on": t.tested_on.isoformat(), "daily_iu": t.daily_iu}
+            {"tested_on": t.tested_on.isoformat(), "value": t.ng_ml, "unit": "ng/mL", "d3_daily_iu": t.d3_daily_iu}
             for t in a.previous_tests
         ],
     }
@@ -1393,6 +1499,21 @@ def _date_from(value: Any, name: str) -> date | None:
         raise InvalidAnswers({name: "Give a date as YYYY-MM-DD."}) from None
 
 
+# Engine 2026.11-2 stored "daily_iu"; the API and later versions say "d3_daily_iu".
+_PREVIOUS_TEST_KEYS = ({"tested_on", "value", "unit", "d3_daily_iu"}, {"tested_on", "value", "unit", "daily_iu"})
+
+
+def _previous_test_from_dict(index: int, t: dict) -> PreviousTest:
+    name = f"previous_tests[{index}]"
+    level = BloodLevel(t["value"], t["unit"])
+    level_error = _blood_level_error(level)
+    if level_error:
+        raise InvalidAnswers({f"{name}.value": level_error})
+    return PreviousTest(
+        _date_from(t["tested_on"], f"{name}.tested_on"), level.ng_ml, t.get("d3_daily_iu", t.get("daily_iu"))
+    )
+
+
 def answers_from_dict(d: dict) -> Answers:
     """Rebuild Answers from answers_to_dict output (of any engine version); raises InvalidAnswers
     (never KeyError/TypeError)."""
@@ -1418,13 +1539,10 @@ def answers_from_dict(d: dict) -> Answers:
     values["current_d3_since"] = _date_from(values["current_d3_since"], "current_d3_since")
     raw_tests = values["previous_tests"]
     if not isinstance(raw_tests, list | tuple) or not all(
-        isinstance(t, dict) and set(t) == {"value", "unit", "tested_on", "daily_iu"} for t in raw_tests
+        isinstance(t, dict) and set(t) in _PREVIOUS_TEST_KEYS for t in raw_tests
     ):
-        raise InvalidAnswers({"previous_tests": "Give each earlier test as a value, a unit, its date and a dose."})
-    values["previous_tests"] = tuple(
-        PreviousTest(t["value"], t["unit"], _date_from(t["tested_on"], "previous_tests"), t["daily_iu"])
-        for t in raw_tests
-    )
+        raise InvalidAnswers({"previous_tests": "Give each earlier test as a date, a value, a unit and a dose."})
+    values["previous_tests"] = tuple(_previous_test_from_dict(index, t) for index, t in enumerate(raw_tests))
     for name in ("goals", "conditions", "medications"):
         if not isinstance(values[name], list | tuple | set | frozenset):
             raise InvalidAnswers({name: "Give a list of names."})
@@ -1484,6 +1602,18 @@ def recommendation_to_dict(r: Recommendation) -> dict:
             {"ng_ml": r.plateau.ng_ml, "capped": r.plateau.capped, "text": r.plateau.text} if r.plateau else None
         ),
         "food_note": r.food_note,
+        "personal_response": (
+            {
+                "multiplier": r.personal.multiplier,
+                "low": r.personal.low,
+                "high": r.personal.high,
+                "tests_used": r.personal.tests_used,
+                "population_d3_iu": r.personal.population_d3_iu,
+                "text": r.personal.text,
+            }
+            if r.personal
+            else None
+        ),
     }
 
 
@@ -1520,4 +1650,5 @@ def recommendation_from_dict(d: dict) -> Recommendation:
         d3_change=d.get("d3_change"),
         plateau=Plateau(plateau["ng_ml"], plateau["capped"], plateau["text"]) if plateau else None,
         food_note=d.get("food_note"),
+        personal=PersonalDose(**d["personal_response"]) if d.get("personal_response") else None,
     )

@@ -321,7 +321,8 @@ def _answers(result: AdvisorResult) -> list[dict[str, str]]:
         rows.append(("Latest 25(OH)D", "No test given"))
     for test in sorted(a.get("previous_tests") or [], key=lambda t: t["tested_on"], reverse=True):
         earlier = engine.level_text(engine.BloodLevel(test["value"], test["unit"]))
-        on_dose = f"tested {_day(test['tested_on'])}, on {_iu(test['daily_iu'])} a day"
+        # Engine 2026.11-2 stored "daily_iu".
+        on_dose = f"tested {_day(test['tested_on'])}, on {_iu(test.get('d3_daily_iu', test.get('daily_iu')))} a day"
         rows.append(("Earlier 25(OH)D", f"{earlier}, {on_dose}"))
     current = int(a.get("current_d3_iu") or 0)
     since = f", since {_day(a['current_d3_since'])}" if a.get("current_d3_since") else ""
@@ -395,6 +396,7 @@ def present_result(result: AdvisorResult, *, catalog: dict[str, Any] | None = No
         "retest_after_weeks": outcome.get("retest_after_weeks"),
         "projection": outcome.get("projection"),
         "plateau": _plateau(outcome),
+        "personal_response": outcome.get("personal_response"),  # older versions stored none
         "rationale": rationale,
         "why": [{key: line[key] for key in ("text", "source", "url")} for line in rationale if not line["internal"]],
         "internals": _internals(result, rationale),

@@ -6,10 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config import health
 
-admin.site.site_header = "VitaShop staff"
-admin.site.site_title = "VitaShop staff"
-admin.site.index_title = "Catalog, orders, stock and the advisor"
-
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -32,6 +28,7 @@ urlpatterns = [
     # flatpages as staff wrote them (pages/content.py has the first versions).
     path("pages/", include("shipping.urls")),
     path("pages/", include("django.contrib.flatpages.urls")),
+    path("account/subscriptions/", include("subscriptions.urls")),
     path("", include("shop.urls")),
 ]
 

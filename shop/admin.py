@@ -7,13 +7,17 @@ low-stock view are in the stock_sync app's admin.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from .models import (
@@ -30,7 +34,7 @@ from .models import (
 )
 from .services.images import product_image_renditions_build, validate_image_upload
 from .services.order_errors import OrderError
-from .services.orders import order_cancel, order_mark_paid, order_ship
+from .services.orders import ALLOWED_TRANSITIONS, order_cancel, order_mark_paid, order_ship
 
 # --- Catalog ----------------------------------------------------------------------------------
 
@@ -254,6 +258,27 @@ class OrderLineInline(admin.TabularInline):
         return obj.line_total
 
 
+@dataclass(frozen=True)
+class OrderStatusAction:
+    """A status change offered as a button on an order's page; the list's actions make the same ones."""
+
+    slug: str
+    target: str
+    label: str
+    done: str
+
+
+ORDER_STATUS_ACTIONS = {
+    action.slug: action
+    for action in (
+        OrderStatusAction("pay", Order.Status.PAID, "Mark as paid", "Marked as paid"),
+        OrderStatusAction("ship", Order.Status.SHIPPED, "Mark as shipped (takes the units off stock)", "Shipped"),
+        OrderStatusAction("cancel", Order.Status.CANCELLED, "Cancel (returns the units to stock)", "Cancelled"),
+    )
+}
+ORDER_STATUS_SERVICES = {"pay": order_mark_paid, "ship": order_ship, "cancel": order_cancel}
+
+
 ORDER_NUMBER = re.compile(r"(?:VS-?)?0*(\d{1,12})", re.IGNORECASE)
 
 
@@ -290,7 +315,10 @@ class OrderAdmin(admin.ModelAdmin):
                     "order_number", "status", "subtotal", "shipping_cost", "shipping_days", "total", "currency",
                     "payment_method", "public_id",
                 ),
-                "description": "The status changes only through the actions on the order list, so stock stays right.",
+                "description": (
+                    "The status changes only through the buttons above or the actions on the order list, "
+                    "so stock stays right."
+                ),
             },
         ),
         ("Dates", {"fields": ("created_at", "paid_at", "shipped_at", "cancelled_at", "updated_at")}),
@@ -329,6 +357,40 @@ class OrderAdmin(admin.ModelAdmin):
                 succeeded.append(order.number)
         if succeeded:
             self.message_user(request, f"{done}: {', '.join(succeeded)}.", messages.SUCCESS)
+
+    def get_urls(self):
+        status_change = path(
+            "<path:object_id>/status/<slug:action>/",
+            self.admin_site.admin_view(self.status_change_view),
+            name="shop_order_status_change",
+        )
+        return [status_change, *super().get_urls()]
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):
+        order = self.get_object(request, unquote(object_id))
+        status_actions = []
+        if order is not None and self.has_change_permission(request, order):
+            status_actions = [
+                (action, reverse("admin:shop_order_status_change", args=[order.pk, action.slug]))
+                for action in ORDER_STATUS_ACTIONS.values()
+                if action.target in ALLOWED_TRANSITIONS[order.status]
+            ]
+        extra_context = {**(extra_context or {}), "status_actions": status_actions}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def status_change_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """One order's status button: the same permission and services as the list's actions.
+        (admin_view makes it staff-only and checks the CSRF token.)"""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        status_action = ORDER_STATUS_ACTIONS.get(action)
+        order = self.get_object(request, unquote(object_id))
+        if status_action is None or order is None:
+            raise Http404("No such order or status change.")
+        if not self.has_change_permission(request, order):
+            raise PermissionDenied
+        self._apply(request, Order.objects.filter(pk=order.pk), ORDER_STATUS_SERVICES[action], status_action.done)
+        return HttpResponseRedirect(reverse("admin:shop_order_change", args=[order.pk]))
 
     @admin.action(description="Mark as paid", permissions=["change"])
     def mark_paid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:

@@ -9,12 +9,21 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from shop.models import oversold_q
 
 from .feed_urls import is_valid_feed_url, secret_parameter_names
 from .feeds import is_local_path
-from .models import LowStockProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
+from .models import (
+    LowStockProduct,
+    StockSyncLowProduct,
+    StockSyncRowError,
+    StockSyncRun,
+    Supplier,
+    SupplierProduct,
+)
 from .services.suppliers import supplier_delete, supplier_save
 from .tasks import stock_sync_enqueue
 
@@ -181,6 +190,36 @@ class StockSyncRowErrorInline(ReadOnlyAdminMixin, admin.TabularInline):
     can_delete = False
 
 
+class StockSyncLowProductInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """The products this run brought to or under the low-stock threshold, as they stood after it."""
+
+    model = StockSyncLowProduct
+    fields = ["product_link", "sku", "available", "on_hand", "allocated", "oversold"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("product")
+
+    @admin.display(description="Product")
+    def product_link(self, low: StockSyncLowProduct) -> str:
+        url = reverse("admin:shop_product_change", args=[low.product_id])
+        return format_html('<a href="{}">{}</a>', url, low.product.name)
+
+    @admin.display(description="SKU")
+    def sku(self, low: StockSyncLowProduct) -> str:
+        return low.product.sku
+
+    @admin.display(description="Available")
+    def available(self, low: StockSyncLowProduct) -> int:
+        return low.available
+
+    @admin.display(description="Oversold", boolean=True)
+    def oversold(self, low: StockSyncLowProduct) -> bool:
+        return low.allocated > low.on_hand
+
+
 @admin.register(StockSyncRun)
 class StockSyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -198,7 +237,7 @@ class StockSyncRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "trigger", "supplier"]
     list_select_related = ["supplier"]
     date_hierarchy = "created_at"
-    inlines = [StockSyncRowErrorInline]
+    inlines = [StockSyncLowProductInline, StockSyncRowErrorInline]
     fields = [
         "supplier",
         "status",

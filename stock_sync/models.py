@@ -135,6 +135,29 @@ class StockSyncRowError(models.Model):
         return f"line {self.line}: {self.get_reason_display()}"
 
 
+class StockSyncLowProduct(models.Model):
+    """A product a run brought to or under the low-stock threshold, as it stood when the run finished,
+    so the run's admin page names them (the staff email lists the same products)."""
+
+    run = models.ForeignKey(StockSyncRun, on_delete=models.CASCADE, related_name="low_products")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    on_hand = models.PositiveIntegerField()
+    allocated = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["product__name"]
+        verbose_name = "product that went low"
+        verbose_name_plural = "products that went low"
+        constraints = [models.UniqueConstraint(fields=["run", "product"], name="one_low_record_per_run_product")]
+
+    def __str__(self) -> str:
+        return f"{self.product} after sync #{self.run_id}"
+
+    @property
+    def available(self) -> int:
+        return max(self.on_hand - self.allocated, 0)
+
+
 class LowStockProduct(Product):
     """Products at or below the low-stock threshold, for the stock-sync admin's low-stock view."""
 

@@ -7,6 +7,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Address
@@ -22,6 +23,7 @@ from shop.models import (
     Stock,
 )
 from stock_sync.models import Supplier, SupplierProduct
+from subscriptions.models import Subscription
 
 NUTRIENT_NAMES = {
     "d3": ("Vitamin D3", "D3", 1),
@@ -203,3 +205,14 @@ class ShippingRateFactory(DjangoModelFactory):
     free_above = None
     days_min = 2
     days_max = 5
+class SubscriptionFactory(DjangoModelFactory):
+    """An active subscription due today by default; give ``next_due`` for another date."""
+
+    class Meta:
+        model = Subscription
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+    interval_days = 30
+    next_due = factory.LazyFunction(timezone.localdate)

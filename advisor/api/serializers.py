@@ -11,7 +11,10 @@ Optional: ``sex`` (default "unspecified"), ``weight_kg`` (with ``height_cm``), `
 ``blood_level`` (with an optional ``tested_on`` date), ``other_d3_daily_iu`` (default 0),
 ``prescription_d3`` ({"iu", "every_days"} or null), ``current_d3_since`` (date or null),
 ``eats_natto_weekly`` (default false), ``conditions`` and ``medications`` (default empty: none),
-``previous_tests`` (earlier dated tests with the dose before each; default none).
+``previous_tests`` (default none): up to 20 earlier tests in any order, each ``{"tested_on", "value",
+"unit", "d3_daily_iu"}`` (the total daily vitamin D from all supplement sources in the weeks before it),
+with the latest test in ``blood_level`` (its ``tested_on`` then required, after every earlier test).
+A bad earlier test is named by its place in the list: ``previous_tests[3].tested_on``.
 The v1 condition codes ``anticoagulants`` and ``thiazide_diuretics`` stay valid and mean the
 medicines ``vitamin_k_antagonist`` and ``thiazide``.
 
@@ -105,11 +108,12 @@ class BloodLevelSerializer(RejectUnknownKeysMixin, serializers.Serializer):
 
 
 class PreviousTestSerializer(RejectUnknownKeysMixin, serializers.Serializer):
-    value = StrictNumberField(help_text="An earlier 25(OH)D result.")
+    tested_on = StrictDateField(help_text="When it was taken: before the latest test, one test a day.")
+    value = StrictNumberField(help_text="An earlier 25(OH)D result as printed on the lab report.")
     unit = serializers.ChoiceField(choices=list(engine.BLOOD_LEVEL_UNITS))
-    tested_on = StrictDateField(help_text="When it was taken: before the latest test.")
-    daily_iu = StrictIntegerField(
-        min_value=0, max_value=engine.MAX_CURRENT_D3_IU, help_text="Total vitamin D a day in the weeks before it."
+    d3_daily_iu = StrictIntegerField(
+        min_value=0, max_value=engine.MAX_CURRENT_D3_IU,
+        help_text="Total vitamin D a day from all supplement sources in the weeks before it.",
     )
 
 
@@ -155,8 +159,9 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
     eats_natto_weekly = StrictBooleanField(required=False, default=False, help_text="Natto at least once a week.")
     previous_tests = serializers.ListField(
         child=PreviousTestSerializer(), required=False, default=list, max_length=engine.MAX_PREVIOUS_TESTS,
-        help_text="Earlier dated tests with the dose before each: with them the advisor estimates your own "
-        "response to vitamin D.",
+        help_text="Up to 20 earlier dated tests, in any order, with the dose before each: with them the advisor "
+        "estimates your own response to vitamin D (`personal_response` in the result). `blood_level.tested_on` is "
+        "then required.",
     )
     sun_exposure = serializers.ChoiceField(choices=list(engine.SUN_EXPOSURES))
     k2_food_frequency = serializers.ChoiceField(choices=list(engine.K2_FOOD_FREQUENCIES))
@@ -174,6 +179,12 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
         child=serializers.ChoiceField(choices=list(engine.MEDICATIONS)), required=False, default=list,
         help_text="Empty means none.",
     )
+
+    def to_internal_value(self, data: Any) -> dict:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(_entries_named(exc.detail)) from None
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         level = attrs.get("blood_level")
@@ -198,12 +209,27 @@ class AdvisorAnswersSerializer(RejectUnknownKeysMixin, serializers.Serializer):
                 current_d3_since=attrs["current_d3_since"],
                 eats_natto_weekly=attrs["eats_natto_weekly"],
                 medications=frozenset(attrs["medications"]),
-                previous_tests=tuple(engine.PreviousTest(**test) for test in attrs["previous_tests"]),
+                previous_tests=tuple(engine.previous_test_from(**test) for test in attrs["previous_tests"]),
             )
         except engine.InvalidAnswers as exc:
             # Engine names are the API's, a nested answer as a dotted path ("blood_level.tested_on").
             raise serializers.ValidationError({name: [message] for name, message in exc.errors.items()}) from None
         return {"answers": answers}
+
+
+def _entries_named(detail: Any) -> Any:
+    """previous_tests' per-entry errors as the engine names them: {"previous_tests[3].tested_on": [...]}."""
+    if not isinstance(detail, dict) or not isinstance(detail.get("previous_tests"), dict):
+        return detail
+    named = {name: errors for name, errors in detail.items() if name != "previous_tests"}
+    for index, entry in detail["previous_tests"].items():
+        if isinstance(entry, dict):
+            for field_name, errors in entry.items():
+                suffix = "" if field_name == "non_field_errors" else f".{field_name}"
+                named[f"previous_tests[{index}]{suffix}"] = errors
+        else:
+            named[f"previous_tests[{index}]"] = entry
+    return named
 
 
 def answers_validate(data: object) -> engine.Answers:
@@ -294,6 +320,19 @@ class PlateauSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class PersonalResponseSerializer(serializers.Serializer):
+    multiplier = serializers.FloatField(
+        help_text="Your own response on the middle dose-response curve (1 = average): the posterior mean."
+    )
+    low = serializers.FloatField(help_text="The 80 % credible interval: low end.")
+    high = serializers.FloatField(help_text="The 80 % credible interval: high end.")
+    tests_used = serializers.IntegerField(help_text="Tests the estimate rests on, the latest included.")
+    population_d3_iu = serializers.IntegerField(
+        allow_null=True, help_text="The dose the population formula gives for the same answers (null: no dose)."
+    )
+    text = serializers.CharField(help_text="How much your own history moved the dose, in one sentence.")
+
+
 class MatchedProductSerializer(serializers.Serializer):
     sku = serializers.CharField()
     slug = serializers.CharField()
@@ -356,6 +395,10 @@ class RecommendationSerializer(serializers.Serializer):
     retest_after_weeks = serializers.IntegerField(allow_null=True)
     projection = ProjectionPointSerializer(many=True, allow_null=True)
     plateau = PlateauSerializer(allow_null=True)
+    personal_response = PersonalResponseSerializer(
+        allow_null=True, help_text="From `previous_tests`: null when there are none or they say nothing about "
+        "your response (the same dose before each test).",
+    )
     rationale = RationaleSerializer(many=True)
     foods = FoodSerializer(many=True)
     food_note = serializers.CharField(allow_null=True)

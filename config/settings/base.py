@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,7 +52,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the shop's site: the index opens on the staff dashboard.
+    "dashboard.admin_config.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +80,9 @@ INSTALLED_APPS = [
     "advisor",
     "shipping",
     "pages",
+    "subscriptions",
+    # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
+    "dashboard",
 ]
 SITE_ID = 1
 
@@ -255,6 +260,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-advisor-results": {
         "task": "advisor.tasks.purge_expired_advisor_results",
         "schedule": 24 * 60 * 60,
+    },
+    # Once a day, early, so a delivery that waits for stock is retried each day and orders are placed
+    # before the warehouse's day starts (TIME_ZONE). Idempotent: a second run that day places nothing.
+    "place-due-subscriptions": {
+        "task": "subscriptions.tasks.place_due_subscriptions",
+        "schedule": crontab(hour=5, minute=0),
     },
 }
 

@@ -51,7 +51,7 @@ from ..feeds import (
     fetch_feed,
     parse_feed,
 )
-from ..models import StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
+from ..models import StockSyncLowProduct, StockSyncRowError, StockSyncRun, Supplier, SupplierProduct
 
 logger = logging.getLogger(__name__)
 
@@ -314,6 +314,13 @@ def _apply_and_finish(run: StockSyncRun, supplier: Supplier, parsed: ParsedFeed)
     run.save()
     StockSyncRowError.objects.bulk_create(
         [StockSyncRowError(run=run, line=e.line, sku=e.sku, reason=e.reason, detail=e.detail) for e in errors],
+        batch_size=_BATCH,
+    )
+    StockSyncLowProduct.objects.bulk_create(
+        [
+            StockSyncLowProduct(run=run, product_id=item.product_id, on_hand=item.on_hand, allocated=item.allocated)
+            for item in result.newly_low
+        ],
         batch_size=_BATCH,
     )
     if result.newly_low:

@@ -130,7 +130,10 @@ def test_download_my_data(customer_client, customer):
     assert response["Content-Disposition"].startswith("attachment;")
     assert "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
-    assert set(data) == {"exported_at", "account", "addresses", "email_preferences", "orders", "advisor_results"}
+    assert set(data) == {
+        "exported_at", "account", "addresses", "email_preferences", "orders", "advisor_results",
+        "subscriptions",   # added by the subscriptions app through accounts.hooks
+    }
     assert data["account"]["email"] == "cara@example.com"
     assert data["addresses"][0]["city"] == "Keepington"
     assert [o["number"] for o in data["orders"]] == [order.number]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -37,6 +38,8 @@ RESPONSE_KEYS = {
     "created_on", "band", "band_label", "level", "urgent", "headline", "messages", "referral_reasons",
     "clinician_questions", "pair", "d3_from_products_iu", "k2_alternative", "products_allowed", "price_per_30_days",
     "alternatives", "next_test", "plateau", "food_note", "disclaimer",
+    # issue 14: the own response from earlier tests
+    "personal_response",
 }
 PRODUCT_KEYS = {
     "sku", "slug", "name", "url", "role", "available", "d3_iu_per_serving", "k2_mcg_per_serving", "servings_per_day",
@@ -203,13 +206,88 @@ def test_v2_answers_are_accepted_and_stored(api, catalog):
 def test_earlier_tests_give_an_own_response_line(api, catalog):
     body = {
         **VALID, "current_d3_iu": 1000, "blood_level": {"value": 24, "unit": "ng/mL", "tested_on": "2026-10-01"},
-        "previous_tests": [{"value": 15, "unit": "ng/mL", "tested_on": "2026-05-01", "daily_iu": 0}],
+        "previous_tests": [{"tested_on": "2026-05-01", "value": 15, "unit": "ng/mL", "d3_daily_iu": 0}],
     }
     response = api.post(CREATE, body, format="json")
 
     assert response.status_code == 201, response.json()
-    assert any("times the average estimate" in line["text"] for line in response.json()["rationale"])
+    personal = response.json()["personal_response"]
+    assert personal["tests_used"] == 2
+    assert personal["low"] < personal["multiplier"] < personal["high"]
+    assert personal["text"].startswith("Your earlier test shows you respond about")
+    assert personal["population_d3_iu"] is not None
     assert AdvisorResult.objects.get().answers["previous_tests"][0]["tested_on"] == "2026-05-01"
+
+
+def test_without_earlier_tests_personal_response_is_null(api, catalog):
+    response = api.post(CREATE, VALID, format="json")
+    assert response.json()["personal_response"] is None
+
+
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def earlier(days: int, value: float = 20, unit: str = "ng/mL", d3_daily_iu: int = 0) -> dict:
+    return {"tested_on": days_ago(days), "value": value, "unit": unit, "d3_daily_iu": d3_daily_iu}
+
+
+WITH_HISTORY = {
+    **VALID, "current_d3_iu": 1000, "blood_level": {"value": 30, "unit": "ng/mL", "tested_on": days_ago(10)},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"previous_tests": [earlier(300), earlier(200), earlier(100),
+                             {**earlier(0), "tested_on": (date.today() + timedelta(days=5)).isoformat()}]},
+         "previous_tests[3].tested_on", "in the future"),
+        ({"previous_tests": [earlier(300), earlier(100), earlier(300)]},
+         "previous_tests[2].tested_on", "Two tests on one day: previous_tests[0]"),
+        ({"previous_tests": [earlier(300 + n) for n in range(21)]}, "previous_tests", "no more than 20"),
+        ({"previous_tests": [earlier(300), earlier(10)]}, "previous_tests[1].tested_on", "before your latest test"),
+        ({"previous_tests": [earlier(300), earlier(5)]}, "previous_tests[1].tested_on", "before your latest test"),
+        ({"blood_level": {"value": 30, "unit": "ng/mL"}, "previous_tests": [earlier(300)]},
+         "blood_level.tested_on", "Give the date of your latest test"),
+        ({"blood_level": None, "previous_tests": [earlier(300)]}, "previous_tests", "latest test as the blood level"),
+        ({"previous_tests": [earlier(300), {"value": 20, "unit": "ng/mL", "d3_daily_iu": 0}]},
+         "previous_tests[1].tested_on", "required"),
+        ({"previous_tests": [earlier(300), {**earlier(200), "tested_on": "01/02/2026"}]},
+         "previous_tests[1].tested_on", "YYYY-MM-DD"),
+        ({"previous_tests": [earlier(300, unit="mg/dL")]}, "previous_tests[0].unit", "not a valid choice"),
+        ({"previous_tests": [earlier(300, value="20")]}, "previous_tests[0].value", "not a string"),
+        ({"previous_tests": [earlier(300, value=2000, unit="nmol/L")]}, "previous_tests[0].value",
+         "between 1 and 400"),
+        ({"previous_tests": [earlier(300, d3_daily_iu=-1)]}, "previous_tests[0].d3_daily_iu", "greater than or equal"),
+        # The shape before issue 14 ("daily_iu") is answered, not silently read.
+        ({"previous_tests": [{**earlier(300, d3_daily_iu=None), "daily_iu": 0}]}, "previous_tests[0].daily_iu",
+         "Unknown field"),
+        ({"previous_tests": ["20 ng/mL"]}, "previous_tests[0]", "Invalid data"),
+    ],
+)
+def test_a_bad_history_answers_400_naming_the_entry(api, change, field, message):
+    response = api.post(CREATE, {**WITH_HISTORY, **change}, format="json")
+
+    assert response.status_code == 400
+    fields = response.json()["error"]["fields"]
+    assert field in fields, fields
+    assert any(message in text for text in fields[field]), fields[field]
+    assert AdvisorResult.objects.count() == 0
+
+
+def test_a_history_in_nmol_l_and_any_order_gives_the_same_result(api, catalog):
+    in_ng = [earlier(400, 14, d3_daily_iu=0), earlier(250, 22, d3_daily_iu=1000), earlier(120, 27, d3_daily_iu=2000)]
+    in_nmol = [{**test, "value": round(test["value"] * 2.496, 4), "unit": "nmol/L"} for test in reversed(in_ng)]
+    base = {**WITH_HISTORY, "current_d3_iu": 2000, "blood_level": {"value": 28, "unit": "ng/mL",
+                                                                   "tested_on": days_ago(10)}}
+
+    first = api.post(CREATE, {**base, "previous_tests": in_ng}, format="json").json()
+    second = api.post(CREATE, {**base, "previous_tests": in_nmol}, format="json").json()
+
+    assert first["personal_response"]["tests_used"] == 4
+    assert first["personal_response"] == second["personal_response"]
+    assert first["d3"] == second["d3"]
 
 
 def test_a_prescription_is_referred(api, catalog):
@@ -299,12 +377,7 @@ def test_minimal_request_with_only_required_fields(api):
         ({"medications": "statin"}, "medications"),
         ({"conditions": ["none"]}, "conditions"),
         ({"blood_level": None, "previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01",
-                                                   "daily_iu": 0}]}, "previous_tests"),
-        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "daily_iu": 0}]}, "previous_tests"),
-        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": -1}]},
-         "previous_tests"),
-        ({"previous_tests": [{"value": 20, "unit": "ng/mL", "tested_on": "2026-01-01", "daily_iu": 0}] * 6},
-         "previous_tests"),
+                                                   "d3_daily_iu": 0}]}, "previous_tests"),
         ({"previous_tests": "20 ng/mL"}, "previous_tests"),
     ],
 )

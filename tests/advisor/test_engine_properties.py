@@ -69,13 +69,13 @@ optional_levels = st.none() | blood_levels
 
 @st.composite
 def earlier_tests(draw, latest: BloodLevel | None) -> tuple:
-    """Up to two earlier tests, each older than the latest, on their own dates."""
-    if latest is None:
+    """Up to three earlier tests, each older than the dated latest one, on their own dates, in any order."""
+    if latest is None or latest.tested_on is None:
         return ()
-    newest = (latest.tested_on or TODAY) - timedelta(days=1)
-    days_back = draw(st.lists(st.integers(0, 2 * 365), max_size=2, unique=True))
+    newest = latest.tested_on - timedelta(days=1)
+    days_back = draw(st.lists(st.integers(0, 2 * 365), max_size=3, unique=True))
     return tuple(
-        engine.PreviousTest(draw(levels_ng_ml), "ng/mL", newest - timedelta(days=days), draw(current_intakes))
+        engine.PreviousTest(newest - timedelta(days=days), draw(levels_ng_ml), draw(current_intakes))
         for days in days_back
     )
 

@@ -332,58 +332,84 @@ def test_answers_from_dict_fills_defaults():
 
 def test_tests_that_follow_the_middle_curve_measure_one_and_keep_the_estimate_near_one():
     rise = NORMAL.rise(2000)
-    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise, date(2026, 6, 1), 2000)]
+    tests = [DatedLevel(date(2026, 1, 1), 15, 0), DatedLevel(date(2026, 6, 1), 15 + rise, 2000)]
 
     response = personal_response(tests, NORMAL)
 
     assert response.measured == pytest.approx(1.0, abs=0.01)
-    assert response.scale == pytest.approx(1.0, abs=0.1)
+    assert response.multiplier == pytest.approx(1.0, abs=0.1)
 
 
 def test_twice_the_expected_rise_moves_the_estimate_part_of_the_way():
     rise = NORMAL.rise(2000)
-    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + 2 * rise, date(2026, 6, 1), 2000)]
+    tests = [DatedLevel(date(2026, 1, 1), 15, 0), DatedLevel(date(2026, 6, 1), 15 + 2 * rise, 2000)]
 
     response = personal_response(tests, NORMAL)
 
     assert response.measured == pytest.approx(2.0, abs=0.01)
-    assert 1.2 < response.scale < 2.0  # the prior pulls towards the average
+    assert 1.2 < response.multiplier < 2.0  # the prior pulls towards the average
 
 
 def test_a_test_before_the_plateau_counts_only_the_share_reached():
     rise = NORMAL.rise(2000)
     # 15 days after the change: half of the rise has happened.
-    tests = [DatedLevel(15, date(2026, 1, 1), 0), DatedLevel(15 + rise / 2, date(2026, 1, 16), 2000)]
+    tests = [DatedLevel(date(2026, 1, 1), 15, 0), DatedLevel(date(2026, 1, 16), 15 + rise / 2, 2000)]
 
     assert personal_response(tests, NORMAL).measured == pytest.approx(1.0, abs=0.01)
 
 
 def test_the_same_dose_before_each_test_is_not_informative():
-    tests = [DatedLevel(15, date(2026, 1, 1), 1000), DatedLevel(25, date(2026, 6, 1), 1000)]
+    tests = [DatedLevel(date(2026, 1, 1), 15, 1000), DatedLevel(date(2026, 6, 1), 25, 1000)]
 
     assert personal_response(tests, NORMAL) is None
 
 
+def earlier(on: date, ng_ml: float = 20, d3_daily_iu: int = 0) -> engine.PreviousTest:
+    return engine.PreviousTest(on, ng_ml, d3_daily_iu)
+
+
+LATEST = BloodLevel(30, "ng/mL", date(2026, 6, 1))
+
+
 @pytest.mark.parametrize(
-    ("changes", "message"),
+    ("changes", "name", "message"),
     [
-        ({"previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 1, 1), 0),)}, "latest test"),
-        ({"blood_level": BloodLevel(30, "ng/mL", date(2026, 1, 1)),
-          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), 0),)}, "older than your latest"),
-        ({"blood_level": BloodLevel(30, "ng/mL"),
-          "previous_tests": (engine.PreviousTest(0.1, "ng/mL", date(2026, 2, 1), 0),)}, "between 1 and 400"),
-        ({"blood_level": BloodLevel(30, "ng/mL"),
-          "previous_tests": (engine.PreviousTest(20, "ng/mL", date(2026, 2, 1), -5),)}, "from 0 to 100,000"),
-        ({"blood_level": BloodLevel(30, "ng/mL"),
-          "previous_tests": (engine.PreviousTest(20, "ng/mL", None, 0),)}, "its date is required"),
-        ({"blood_level": BloodLevel(30, "ng/mL"),
-          "previous_tests": tuple(engine.PreviousTest(20, "ng/mL", date(2026, 1, n), 0) for n in range(1, 7))},
-         "at most 5"),
-        ({"blood_level": BloodLevel(30, "ng/mL"), "previous_tests": ({"value": 20},)}, "Give each earlier test"),
+        ({"previous_tests": (earlier(date(2026, 1, 1)),)}, "previous_tests", "latest test"),
+        ({"blood_level": BloodLevel(30, "ng/mL"), "previous_tests": (earlier(date(2026, 1, 1)),)},
+         "blood_level.tested_on", "Give the date of your latest test"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(date(2026, 1, 1)), earlier(date(2026, 6, 1)))},
+         "previous_tests[1].tested_on", "before your latest test (2026-06-01)"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(date(2026, 1, 1)), earlier(date(2026, 7, 1)))},
+         "previous_tests[1].tested_on", "before your latest test"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(date(2026, 2, 1), 0.1),)},
+         "previous_tests[0].value", "between 1 and 400"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(date(2026, 2, 1), 20, -5),)},
+         "previous_tests[0].d3_daily_iu", "from 0 to 100,000"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(None),)}, "previous_tests[0].tested_on", "YYYY-MM-DD"),
+        ({"blood_level": LATEST, "previous_tests": (earlier(date(2026, 2, 1)), earlier(date(2026, 3, 1)),
+                                                    earlier(date(2026, 2, 1)))},
+         "previous_tests[2].tested_on", "Two tests on one day: previous_tests[0]"),
+        ({"blood_level": LATEST, "previous_tests": tuple(earlier(date(2026, 1, n)) for n in range(1, 22))},
+         "previous_tests", "at most 20"),
+        ({"blood_level": LATEST, "previous_tests": ({"value": 20},)}, "previous_tests", "Give each earlier test"),
     ],
 )
-def test_bad_earlier_tests_are_reported_on_previous_tests(changes, message):
+def test_bad_earlier_tests_are_reported_by_entry(changes, name, message):
     with pytest.raises(InvalidAnswers) as caught:
         Answers(**{**VALID, **changes})
-    assert set(caught.value.errors) == {"previous_tests"}
-    assert message in caught.value.errors["previous_tests"]
+    assert set(caught.value.errors) == {name}
+    assert message in caught.value.errors[name]
+
+
+def test_an_earlier_test_in_the_future_is_named():
+    tomorrow = date.today() + timedelta(days=1)
+    with pytest.raises(InvalidAnswers) as caught:
+        Answers(**{**VALID, "blood_level": BloodLevel(30, "ng/mL", date.today()),
+                   "previous_tests": (earlier(date(2026, 1, 1)), earlier(tomorrow))})
+    assert "in the future" in caught.value.errors["previous_tests[1].tested_on"]
+
+
+def test_twenty_earlier_tests_are_accepted():
+    tests = tuple(earlier(date(2025, 1, 1) + timedelta(days=30 * n), 20 + n, 500 * (n % 3)) for n in range(20))
+    answers = Answers(**{**VALID, "blood_level": BloodLevel(30, "ng/mL", date(2026, 11, 1)), "previous_tests": tests})
+    assert len(answers.previous_tests) == 20

@@ -8,7 +8,7 @@ import io
 import json
 import re
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from smtplib import SMTPException
 
 import pytest
@@ -275,6 +275,33 @@ def test_the_test_date_and_other_vitamin_d_sources_read_in_plain_words(client):
     assert shown["level"]["text"] in page
     printed = text_of(client.get(reverse("advisor:result_print", args=[result.pk])).content.decode())
     assert "tested 1 October 2026" in printed
+
+
+def test_the_own_response_sentence_is_on_the_page_the_printed_sheet_the_api_and_the_email(client):
+    on = date.today() - timedelta(days=10)
+    result = recommendation_create(
+        engine.Answers(
+            age=45, current_d3_iu=1000, current_d3_since=on - timedelta(days=120),
+            blood_level=engine.BloodLevel(value=24, unit="ng/mL", tested_on=on),
+            previous_tests=(engine.PreviousTest(on - timedelta(days=120), 12, 0),),
+        )
+    )
+    sentence = present_result(result)["personal_response"]["text"]
+    assert sentence.startswith("Your earlier test shows you respond about")
+
+    page = text_of(client.get(result.get_absolute_url()).content.decode())
+    assert f"Your own response {sentence}" in page
+    assert sentence in text_of(client.get(reverse("advisor:result_print", args=[result.pk])).content.decode())
+    api = client.get(reverse("advisor_api:recommendation_detail", args=[result.pk])).json()
+    assert api["personal_response"]["text"] == sentence
+    client.post(reverse("advisor:result_email", args=[result.pk]), {"email": EMAIL})
+    assert sentence in mail.outbox[0].body
+    assert html_lib.escape(sentence) in mail.outbox[0].alternatives[0][0]
+
+
+def test_without_earlier_tests_there_is_no_own_response_line(client, result):
+    assert present_result(result)["personal_response"] is None
+    assert "Your own response" not in client.get(result.get_absolute_url()).content.decode()
 
 
 def test_unknown_result_is_404(client):

@@ -15,6 +15,7 @@ Each page is saved as a screenshot at both sizes (test-artifacts/screenshots/res
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -119,6 +120,28 @@ def test_a_typical_result_decides_in_the_first_screen(live_server, page, screens
     page.locator("summary", has_text="How the advisor worked this out").click()
     assert page.get_by_text(f"{result.engine_version}", exact=False).first.is_visible()
     assert_no_axe_violations(page)
+
+
+def test_a_result_from_a_history_says_how_the_own_response_moved_the_dose(
+    live_server, page, screenshot_dir, demo_catalog
+):
+    on = date.today() - timedelta(days=10)
+    result = recommendation_create(engine.Answers(
+        age=45, sex="female", current_d3_iu=1000, goals=frozenset({"bone"}), current_d3_since=on - timedelta(days=120),
+        blood_level=engine.BloodLevel(value=24, unit="ng/mL", tested_on=on),
+        previous_tests=(engine.PreviousTest(on - timedelta(days=120), 12, 0),),
+    ))
+    sentence = present_result(result)["personal_response"]["text"]
+    page.set_viewport_size(DESKTOP)
+    page.goto(live_server.url + result.get_absolute_url())
+
+    line = page.locator(".personal-response")
+    assert sentence in line.inner_text()
+    for size in (DESKTOP, PHONE):
+        first_screen_box(page, line, size)
+        assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
+    assert_no_axe_violations(page)
+    shoot(page, screenshot_dir, "own-response")
 
 
 def test_a_toxic_level_shows_the_urgent_wording_first(live_server, page, screenshot_dir, demo_catalog):
