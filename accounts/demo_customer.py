@@ -4,6 +4,7 @@ it is demo data on a laptop, like the catalog (production never runs load_demo_c
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from shipping.services import ShippingQuote, ShippingUnavailable, shipping_quote
 from shop.models import Order, OrderLine, Product
 
 from .models import Address, EmailPreferences
@@ -44,6 +46,13 @@ def demo_customer_login_text() -> str:
     )
 
 
+def _demo_shipping(subtotal: Decimal) -> ShippingQuote | None:
+    try:
+        return shipping_quote(country=DEMO_ADDRESS["country"], subtotal=subtotal)
+    except ShippingUnavailable:
+        return None
+
+
 @transaction.atomic
 def load_demo_customer() -> str:
     """Create the demo customer and their orders once; later runs leave them alone. Returns the
@@ -64,12 +73,17 @@ def load_demo_customer() -> str:
     for days_ago, status, lines in DEMO_ORDERS:
         chosen = [(products[index], quantity) for index, quantity in lines]
         # Demo history, written directly: order_place would hold stock the demo shop still has on hand.
+        subtotal = sum(product.price * quantity for product, quantity in chosen)
+        shipping = _demo_shipping(subtotal)
         order = Order.objects.create(
             customer=customer,
             email=DEMO_CUSTOMER_EMAIL,
             status=status,
             currency=settings.SHOP_CURRENCY,
-            total=sum(product.price * quantity for product, quantity in chosen),
+            subtotal=subtotal,
+            shipping_cost=shipping.cost if shipping else Decimal("0.00"),
+            shipping_days=shipping.days_text if shipping else "",
+            total=subtotal + (shipping.cost if shipping else Decimal("0.00")),
             **DEMO_ADDRESS,
         )
         placed_at = now - timedelta(days=days_ago)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from shop.forms import SHIPPING_COUNTRIES
+from shipping.countries import SHIPPING_COUNTRIES
 
 
 class Address(models.Model):

@@ -17,8 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config.ratelimit import rate_limited
+from shipping.countries import SHIPPING_COUNTRIES
 from shop.cart import Cart
-from shop.forms import SHIPPING_COUNTRIES
 from shop.payments import get_payment_provider
 from shop.services.reorder import order_lines_to_cart, reorder_notices
 

@@ -16,7 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseServerError,
+    JsonResponse,
+)
+from django.template import loader
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, serializers, status
@@ -141,21 +150,35 @@ def api_body_too_large_response() -> JsonResponse:
     return JsonResponse(error_body(status_code=413, code="too_large", message=message), status=413)
 
 
+def _page_without_request(template_name: str) -> str:
+    """An error page rendered from the settings alone: no request, so no context processor, session
+    or database query can fail while the error is being reported (the 400 may be for a broken
+    request, the 500 for a broken database)."""
+    return loader.get_template(template_name).render({"shop_name": settings.SHOP_NAME})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token (an expired session, a page open for too long, or a
+    forged request): the shop's page rather than Django's, whose inline styles the CSP blocks. The
+    API answers in its own format through DRF before this view is reached."""
+    return HttpResponseForbidden(_page_without_request("403_csrf.html"))
+
+
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     """400 for what Django refuses before a view answers (a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
-    too many form fields, a bad Host header): the error format under /api/, Django's page elsewhere.
-    Django has logged it to django.security already."""
+    too many form fields, a bad Host header): the error format under /api/, the shop's page (400.html)
+    elsewhere. Django has logged it to django.security already."""
     if is_api_request(request):
         if isinstance(exception, RequestDataTooBig):
             return api_body_too_large_response()
         return JsonResponse(
             error_body(status_code=400, code="bad_request", message="The request is malformed."), status=400
         )
-    return defaults.bad_request(request, exception)
+    return HttpResponseBadRequest(_page_without_request("400.html"))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404 for an unknown URL: the error format under /api/, Django's page elsewhere."""
+    """404 for an unknown URL: the error format under /api/, the shop's page (404.html) elsewhere."""
     if is_api_request(request):
         return JsonResponse(
             error_body(status_code=404, code="not_found", message="No API endpoint at this address."), status=404
@@ -164,9 +187,10 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: the error format under /api/ (no details: they are in the logs), Django's page elsewhere."""
+    """500: the error format under /api/ (no details: they are in the logs), the shop's page (500.html)
+    elsewhere."""
     if is_api_request(request):
         return JsonResponse(
             error_body(status_code=500, code="server_error", message="An unexpected error occurred."), status=500
         )
-    return defaults.server_error(request)
+    return HttpResponseServerError(_page_without_request("500.html"))

@@ -23,6 +23,19 @@ def build_policy(directives: Mapping[str, Sequence[str] | bool]) -> str:
     return "; ".join(parts)
 
 
+# Written into the head of Django's technical 404 and 500 pages (django/views/templates/technical_*.html).
+DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def _is_django_debug_page(response: HttpResponse) -> bool:
+    return (
+        response.status_code in (404, 500)
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and DEBUG_PAGE_MARK in response.content[:1024]
+    )
+
+
 class SecurityHeadersMiddleware:
     """Adds Content-Security-Policy and Permissions-Policy to every response that lacks them."""
 
@@ -33,6 +46,10 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if settings.DEBUG and _is_django_debug_page(response):
+            # Django's technical 404 and 500 pages (DEBUG only) carry inline styles and a script:
+            # under the policy they would be unstyled and their toggles dead.
+            return response
         if self.content_security_policy:
             response.headers.setdefault("Content-Security-Policy", self.content_security_policy)
         if self.permissions_policy:

@@ -31,6 +31,10 @@ urlpatterns = [
     path("account/vitamin-d/", include("vitamin_d.urls")),
     path("account/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    # The information pages: the shipping page adds the live rate table to its text; the others are
+    # flatpages as staff wrote them (pages/content.py has the first versions).
+    path("pages/", include("shipping.urls")),
+    path("pages/", include("django.contrib.flatpages.urls")),
     path("account/subscriptions/", include("subscriptions.urls")),
     # Links in reminder emails (unsubscribe at /u/<token>/, order again) and "email me when it is back".
     path("", include("reminders.urls")),

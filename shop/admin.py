@@ -298,6 +298,9 @@ class OrderAdmin(admin.ModelAdmin):
     readonly_fields = (
         "order_number",
         "status",
+        "subtotal",
+        "shipping_cost",
+        "shipping_days",
         "total",
         "currency",
         "payment_method",
@@ -312,7 +315,10 @@ class OrderAdmin(admin.ModelAdmin):
         (
             None,
             {
-                "fields": ("order_number", "status", "total", "currency", "payment_method", "public_id"),
+                "fields": (
+                    "order_number", "status", "subtotal", "shipping_cost", "shipping_days", "total", "currency",
+                    "payment_method", "public_id",
+                ),
                 "description": (
                     "The status changes only through the buttons above or the actions on the order list, "
                     "so stock stays right."

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from shipping.countries import country_name
+
 from .models import Order
 from .payments import get_payment_provider
 
@@ -15,7 +17,7 @@ def order_confirmation_url(order: Order) -> str:
 
 
 def order_confirmation_send(*, order_id: int) -> None:
-    """Email the shopper their order: number, lines, total, how to pay and the confirmation link.
+    """Email the shopper their order: number, lines, goods, shipping, total, how to pay and the confirmation link.
 
     Takes an id so it can run from ``transaction.on_commit`` and read the committed order.
     """
@@ -26,6 +28,7 @@ def order_confirmation_send(*, order_id: int) -> None:
         "shop_name": settings.SHOP_NAME,
         "payment_instructions": get_payment_provider().instructions(order),
         "confirmation_url": order_confirmation_url(order),
+        "country_name": country_name(order.country),
     }
     message = EmailMultiAlternatives(
         subject=f"{settings.SHOP_NAME} order {order.number} confirmed",

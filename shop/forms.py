@@ -4,6 +4,8 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
+from shipping.countries import SHIPPING_COUNTRIES
+
 from .models import Nutrient, Product
 from .selectors import DEFAULT_SORT, FILTER_NUTRIENT_CODES, PRODUCT_SORTS, SEARCH_SORT, ProductFilters
 
@@ -109,39 +111,6 @@ class CartUpdateForm(forms.Form):
             self.errors.pop("quantity", None)
             cleaned["quantity"] = 0
         return cleaned
-
-
-# The countries we ship to, as ISO 3166-1 alpha-2 codes (stored on the order) with their names.
-SHIPPING_COUNTRIES: tuple[tuple[str, str], ...] = (
-    ("AT", "Austria"),
-    ("AU", "Australia"),
-    ("BE", "Belgium"),
-    ("CA", "Canada"),
-    ("CH", "Switzerland"),
-    ("CZ", "Czechia"),
-    ("DE", "Germany"),
-    ("DK", "Denmark"),
-    ("ES", "Spain"),
-    ("FI", "Finland"),
-    ("FR", "France"),
-    ("GB", "United Kingdom"),
-    ("GR", "Greece"),
-    ("HU", "Hungary"),
-    ("IE", "Ireland"),
-    ("IS", "Iceland"),
-    ("IT", "Italy"),
-    ("JP", "Japan"),
-    ("LU", "Luxembourg"),
-    ("NL", "Netherlands"),
-    ("NO", "Norway"),
-    ("NZ", "New Zealand"),
-    ("PL", "Poland"),
-    ("PT", "Portugal"),
-    ("SE", "Sweden"),
-    ("SG", "Singapore"),
-    ("SK", "Slovakia"),
-    ("US", "United States"),
-)
 
 
 class CheckoutForm(forms.Form):

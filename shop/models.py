@@ -400,6 +400,12 @@ class Order(models.Model):
     country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
     payment_method = models.CharField(max_length=30, default="invoice")
     currency = models.CharField(max_length=3, default="USD")
+    # The goods, the shipping as quoted at checkout (shipping.services.shipping_quote) and their sum.
+    subtotal = models.DecimalField("goods", max_digits=10, decimal_places=2)
+    shipping_cost = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    shipping_days = models.CharField(
+        "delivery time", max_length=40, blank=True, help_text="The delivery time promised when the order was placed."
+    )
     total = models.DecimalField(max_digits=10, decimal_places=2)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("cart/add/", views.cart_add, name="cart_add"),
     path("cart/update/", views.cart_update, name="cart_update"),
     path("checkout/", views.checkout, name="checkout"),
+    path("checkout/summary/", views.checkout_summary, name="checkout_summary"),
     path("orders/<uuid:public_id>/", views.order_confirmation, name="order_confirmation"),
 ]

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Page, Paginator
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.services import address_remember, checkout_initial
 from config.ratelimit import rate_limited
+from shipping.countries import SHIPPING_COUNTRIES, country_name
 
 from .cart import Cart
 from .catalog_cache import (
@@ -42,7 +44,8 @@ from .catalog_queries import (
     canonical_pairs,
     product_list_query,
 )
-from .forms import SHIPPING_COUNTRIES, AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
+from .checkout_summary import order_summary, shipping_country_choice
+from .forms import AddToCartForm, CartUpdateForm, CheckoutForm, ProductFilterForm
 from .models import IU_PER_MCG_VITAMIN_D, Nutrient, Order, Product, ProductImage
 from .nutrient_content import NUTRIENT_CONTENT, NUTRIENT_PAGES, NutrientPage
 from .payments import get_payment_provider
@@ -69,7 +72,9 @@ from .services.orders import (
     OrderRequestLine,
     PriceChanged,
     ProductUnavailable,
+    ShippingCostChanged,
     ShippingDetails,
+    ShippingNotAvailable,
     order_place,
 )
 from .supplement_facts import FactsRow, daily_value, supplement_facts
@@ -456,15 +461,21 @@ def _cart_lines(request: HttpRequest, cart: Cart) -> list:
     return lines
 
 
+def _customer(request: HttpRequest) -> AbstractBaseUser | None:
+    return request.user if request.user.is_authenticated else None
+
+
 def cart_view(request: HttpRequest) -> HttpResponse:
     cart = Cart(request.session)
     lines = _cart_lines(request, cart)
+    summary = order_summary(lines, shipping_country_choice(request.GET.get("country"), _customer(request)))
     return render(
         request,
         "shop/cart.html",
         _page_context(
             lines=lines,
-            total=sum((line.line_total for line in lines), Decimal("0.00")),
+            summary=summary,
+            countries=SHIPPING_COUNTRIES,
             any_price_changed=any(line.price_changed for line in lines),
             any_exceeds=any(line.exceeds_available for line in lines),
             max_quantity=settings.SHOP_MAX_QUANTITY_PER_LINE,
@@ -544,6 +555,16 @@ def cart_update(request: HttpRequest) -> HttpResponse:
 # --- Checkout ---------------------------------------------------------------------------------------
 
 
+def _shown_shipping_cost(data: QueryDict) -> Decimal | None:
+    """The shipping cost the checkout page showed when the shopper pressed "Place order"."""
+    try:
+        shown = Decimal(data.get("shown_shipping_cost", ""))
+    except ArithmeticError:
+        return None
+    # A tampered value ("NaN", "sNaN", "Infinity") counts as none shown; sNaN would raise when compared.
+    return shown if shown.is_finite() else None
+
+
 @rate_limited("checkout")
 def checkout(request: HttpRequest) -> HttpResponse:
     cart = Cart(request.session)
@@ -553,10 +574,22 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("shop:cart")
     provider = get_payment_provider()
     problems: dict[str, list] = {"price_changes": [], "shortages": [], "removed": []}
-    customer = request.user if request.user.is_authenticated else None
-    # A logged-in customer's form starts from the address their last checkout kept.
-    form = CheckoutForm(request.POST or None, initial=checkout_initial(customer) if customer else None)
-    if request.method == "POST" and form.is_valid():
+    shipping_changed = None
+    customer = _customer(request)
+    placing = request.method == "POST" and "update_shipping" not in request.POST
+    if placing:
+        form = CheckoutForm(request.POST)
+    elif request.method == "POST":
+        # "Update shipping" (the no-JavaScript way to see another country's total): keep what was
+        # typed, without marking the fields not filled in yet as errors.
+        form = CheckoutForm(initial=request.POST.dict())
+    else:
+        # A logged-in customer's form starts from the address their last checkout kept. The country
+        # is the one the cart quoted shipping for, so the summary and the field agree from the start.
+        initial = checkout_initial(customer) if customer else {}
+        initial["country"] = shipping_country_choice(request.GET.get("country"), customer)
+        form = CheckoutForm(initial=initial)
+    if placing and form.is_valid():
         request_lines = [
             OrderRequestLine(product_id=line.product.pk, quantity=line.quantity, expected_unit_price=line.added_price)
             for line in lines
@@ -567,6 +600,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 shipping=ShippingDetails(**form.cleaned_data),
                 payment=provider,
                 customer=customer,
+                expected_shipping_cost=_shown_shipping_cost(request.POST),
             )
         except PriceChanged as error:
             # The shopper now sees the new prices; confirming again orders at them.
@@ -583,6 +617,10 @@ def checkout(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"{', '.join(problems['removed'])} can no longer be ordered, "
                                         f"so your cart is empty now.")
                 return redirect("shop:cart")
+        except ShippingNotAvailable as error:
+            form.add_error("country", str(error))
+        except ShippingCostChanged as error:
+            shipping_changed = error
         except ValidationError as error:
             form.add_error(None, error.messages)
         except EmptyOrder:
@@ -595,17 +633,29 @@ def checkout(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Thank you! Your order {order.number} is placed.")
             return redirect(order)
         lines = list(cart.lines())
+    country = form["country"].value() or ""
     return render(
         request,
         "shop/checkout.html",
         _page_context(
             form=form,
             lines=lines,
-            total=sum((line.line_total for line in lines), Decimal("0.00")),
+            summary=order_summary(lines, shipping_country_choice(country, customer)),
             provider=provider,
             any_price_changed=any(line.price_changed for line in lines),
+            shipping_changed=shipping_changed,
             **problems,
         ),
+    )
+
+
+def checkout_summary(request: HttpRequest) -> HttpResponse:
+    """The checkout's order summary for another country, for checkout.js to swap in when the
+    country changes (without JavaScript, the "Update shipping" button reloads the page)."""
+    lines = list(Cart(request.session).lines())
+    summary = order_summary(lines, shipping_country_choice(request.GET.get("country"), _customer(request)))
+    return render(
+        request, "shop/includes/checkout_summary.html", _page_context(lines=lines, summary=summary)
     )
 
 
@@ -620,7 +670,7 @@ def order_confirmation(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "shop/order_confirmation.html",
         _page_context(
             order=order,
-            country_name=dict(SHIPPING_COUNTRIES).get(order.country, order.country),
+            country_name=country_name(order.country),
             payment_label=provider.label,
             instructions=provider.instructions(order),
         ),

@@ -86,3 +86,60 @@ def _empty_cache():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
+@pytest.fixture(autouse=True)
+def _free_shipping_everywhere(request):
+    """Every test that uses the database starts with one shipping rate: free, to every country.
+
+    Checkout refuses a country the rate table has no rate for, so without a rate no test could place
+    an order; most tests are about goods, and keep their totals. Tests about shipping replace it
+    (tests/shipping/conftest.py)."""
+    if request.node.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db" if TRANSACTIONAL_FIXTURES & set(request.fixturenames) else "db")
+    from shipping.countries import REST_OF_WORLD
+    from shipping.models import ShippingRate
+
+    ShippingRate.objects.get_or_create(
+        country=REST_OF_WORLD, defaults={"price": "0.00", "free_above": None, "days_min": 2, "days_max": 5}
+    )
+
+
+@pytest.fixture
+def shipping_rates(db):
+    """A real rate table in place of the free rest-of-world rate above: the home country (US) free
+    from 49.00, Germany free from 119.00, and every other country 19.95, never free."""
+    from decimal import Decimal
+
+    from shipping.countries import REST_OF_WORLD
+    from shipping.models import ShippingRate
+    from tests.factories import ShippingRateFactory
+
+    ShippingRate.objects.all().delete()
+    return {
+        "US": ShippingRateFactory(country="US", price=Decimal("4.95"), free_above=Decimal("49.00")),
+        "DE": ShippingRateFactory(
+            country="DE", price=Decimal("12.95"), free_above=Decimal("119.00"), days_min=5, days_max=10
+        ),
+        REST_OF_WORLD: ShippingRateFactory(country=REST_OF_WORLD, price=Decimal("19.95"), days_min=8, days_max=20),
+    }
+
+
+@pytest.fixture
+def information_pages(db):
+    """The information pages and the shop's site as the data migration creates them: a transactional
+    test's flush (e2e, concurrency) empties those tables for every test after it."""
+    from django.contrib.flatpages.models import FlatPage
+    from django.contrib.sites.models import Site
+
+    from pages.content import create_information_pages, shop_site
+
+    Site.objects.clear_cache()
+    site = shop_site(Site)
+    create_information_pages(FlatPage, site)
+    return site

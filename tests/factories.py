@@ -11,6 +11,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import Address
+from shipping.models import ShippingRate
 from shop.models import (
     FoodNutrientAmount,
     FoodSource,
@@ -101,7 +102,9 @@ class OrderFactory(DjangoModelFactory):
     city = "Testville"
     postal_code = "12345"
     country = "US"
+    shipping_cost = Decimal("0.00")
     total = Decimal("0.00")
+    subtotal = factory.LazyAttribute(lambda order: order.total - order.shipping_cost)
 
 
 class OrderLineFactory(DjangoModelFactory):
@@ -192,6 +195,16 @@ class AddressFactory(DjangoModelFactory):
     country = "CA"
 
 
+class ShippingRateFactory(DjangoModelFactory):
+    class Meta:
+        model = ShippingRate
+        django_get_or_create = ("country",)
+
+    country = "US"
+    price = Decimal("4.95")
+    free_above = None
+    days_min = 2
+    days_max = 5
 class SubscriptionFactory(DjangoModelFactory):
     """An active subscription due today by default; give ``next_due`` for another date."""
 

@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    # The information pages (shipping, returns, privacy, …) are flatpages staff edit; flatpages need sites.
+    "django.contrib.sites",
+    "django.contrib.flatpages",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -76,12 +79,15 @@ INSTALLED_APPS = [
     "shop",
     "stock_sync",
     "advisor",
+    "shipping",
+    "pages",
     "subscriptions",
     "vitamin_d",
     # Reads shop, stock_sync and advisor for the admin index; none of them imports it.
     "dashboard",
     "reminders",
 ]
+SITE_ID = 1
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -271,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Security headers and login protection ------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A form refused for its CSRF token gets the shop's page (templates/403_csrf.html).
+CSRF_FAILURE_VIEW = "config.api.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -447,6 +455,8 @@ SHOP_MAX_QUANTITY_PER_LINE = 20
 SHOP_MAX_CART_LINES = env_int("SHOP_MAX_CART_LINES", 50)
 # Absolute links in emails (order confirmation) and in the staff login note start with this.
 SHOP_BASE_URL = os.environ.get("SHOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The country the cart quotes shipping for until the shopper picks one (or has a saved address).
+SHIPPING_HOME_COUNTRY = os.environ.get("SHIPPING_HOME_COUNTRY", "US").strip().upper()
 # Dotted path of the PaymentProvider class checkout uses; see shop/payments.py.
 SHOP_PAYMENT_PROVIDER = os.environ.get("SHOP_PAYMENT_PROVIDER", "shop.payments.InvoicePayment")
 # Product image uploads: Pillow must read them as one of these formats, within these limits.

@@ -163,7 +163,8 @@ class OrderSerializer(serializers.ModelSerializer):
         model = Order
         fields = [
             "public_id", "number", "status", "email", "full_name", "phone", "address_line1", "address_line2",
-            "city", "postal_code", "country", "payment_method", "currency", "total", "lines", "created_at",
+            "city", "postal_code", "country", "payment_method", "currency", "subtotal", "shipping_cost",
+            "shipping_days", "total", "lines", "created_at",
             "updated_at", "paid_at", "shipped_at", "cancelled_at",
         ]
 

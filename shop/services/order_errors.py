@@ -71,3 +71,21 @@ class EmptyOrder(OrderError):
 
 class InvalidOrderTransition(OrderError):
     """A status change the order flow does not allow, e.g. shipping a cancelled order."""
+
+
+class ShippingNotAvailable(OrderError):
+    """The shop does not ship to the order's country (shipping.services.ShippingUnavailable)."""
+
+    def __init__(self, country: str, message: str) -> None:
+        self.country = country
+        super().__init__(message)
+
+
+class ShippingCostChanged(OrderError):
+    """The shipping cost is not the one the shopper was shown (another country was chosen, or the
+    rate changed since the page was drawn): nothing is ordered, so they can confirm the new total."""
+
+    def __init__(self, expected: Decimal, current: Decimal) -> None:
+        self.expected = expected
+        self.current = current
+        super().__init__(f"Shipping now costs {current}, not {expected}.")

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from shipping.services import ShippingUnavailable, shipping_quote
 from shop.emails import order_confirmation_send
 from shop.models import Order, OrderLine, Product
 from shop.payments import PaymentProvider, get_payment_provider
@@ -27,6 +28,8 @@ from .order_errors import (
     PriceChange,
     PriceChanged,
     ProductUnavailable,
+    ShippingCostChanged,
+    ShippingNotAvailable,
     StockShortage,
 )
 from .stock import StockLine, merge_quantities, stock_allocate, stock_consume, stock_release
@@ -40,7 +43,9 @@ __all__ = [
     "PriceChange",
     "PriceChanged",
     "ProductUnavailable",
+    "ShippingCostChanged",
     "ShippingDetails",
+    "ShippingNotAvailable",
     "StockShortage",
     "order_cancel",
     "order_mark_paid",
@@ -107,12 +112,17 @@ def order_place(
     shipping: ShippingDetails,
     payment: PaymentProvider | None = None,
     customer: AbstractBaseUser | None = None,
+    expected_shipping_cost: Decimal | None = None,
 ) -> Order:
     """Create an order from the shopper's lines and hold its stock, all in one transaction.
 
-    Raises EmptyOrder, ProductUnavailable, PriceChanged or InsufficientStock (all OrderError), and
-    ValidationError for bad shipping details; in every case nothing is written. The confirmation
-    email goes out only once the order is committed.
+    Shipping is charged here, from the rate table (shipping.services.shipping_quote), so every
+    caller gets it: the order stores the goods' subtotal, the shipping cost and their sum as its
+    total. ``expected_shipping_cost`` is the shipping the shopper was shown, when there was a page.
+
+    Raises EmptyOrder, ProductUnavailable, PriceChanged, ShippingNotAvailable, ShippingCostChanged or
+    InsufficientStock (all OrderError), and ValidationError for bad shipping details; in every case
+    nothing is written. The confirmation email goes out only once the order is committed.
     """
     if not lines:
         raise EmptyOrder()
@@ -121,6 +131,15 @@ def order_place(
 
     products = Product.objects.in_bulk(list(quantities))
     _check_products(lines, products)
+
+    subtotal = sum((products[pk].price * quantity for pk, quantity in quantities.items()), Decimal("0.00"))
+    country = shipping.country.strip().upper()
+    try:
+        quote = shipping_quote(country=country, subtotal=subtotal)
+    except ShippingUnavailable as error:
+        raise ShippingNotAvailable(country, str(error)) from error
+    if expected_shipping_cost is not None and quote.cost != expected_shipping_cost:
+        raise ShippingCostChanged(expected=expected_shipping_cost, current=quote.cost)
 
     order = Order(
         customer=customer,
@@ -131,10 +150,13 @@ def order_place(
         address_line2=shipping.address_line2,
         city=shipping.city,
         postal_code=shipping.postal_code,
-        country=shipping.country.upper(),
+        country=country,
         payment_method=payment.code,
         currency=settings.SHOP_CURRENCY,
-        total=sum((products[pk].price * quantity for pk, quantity in quantities.items()), Decimal("0.00")),
+        subtotal=subtotal,
+        shipping_cost=quote.cost,
+        shipping_days=quote.days_text,
+        total=subtotal + quote.cost,
     )
     order.full_clean()
 

@@ -124,7 +124,7 @@ def place_order(page, base: str) -> str:
     return page.url
 
 
-def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, screenshot_dir):
+def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, screenshot_dir, information_pages):
     load_demo_catalog()
     customer = CustomerFactory(email="maximilian.oversized@example.com")
     base = live_server.url
@@ -176,6 +176,9 @@ def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, s
         "delete account": "/account/delete/",
         "my subscriptions": "/account/subscriptions/",
         "subscribe": f"/account/subscriptions/new/?product={product.pk}&quantity=11&from_cart=1",
+        "shipping": "/pages/shipping/",
+        "privacy": "/pages/privacy/",
+        "terms": "/pages/terms/",
     }
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": HEIGHT})

@@ -7,6 +7,7 @@ from tests.factories import FoodSourceFactory, ProductFactory, nutrient
 
 PAGE_NAMES = (
     "home", "product list", "product", "foods", "nutrient", "cart", "checkout", "advisor", "admin login", "api docs",
+    "shipping",
 )
 
 
@@ -33,4 +34,5 @@ def page_urls(product) -> dict[str, str]:
         "advisor": "/advisor/",
         "admin login": "/admin/login/",
         "api docs": "/api/docs/",
+        "shipping": "/pages/shipping/",
     }
