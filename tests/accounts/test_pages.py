@@ -132,7 +132,7 @@ def test_download_my_data(customer_client, customer):
     data = json.loads(response.content)
     assert set(data) == {
         "exported_at", "account", "addresses", "email_preferences", "orders", "advisor_results",
-        "subscriptions",   # added by the subscriptions app through accounts.hooks
+        "subscriptions", "reminders",   # added by those apps through accounts.hooks
     }
     assert data["account"]["email"] == "cara@example.com"
     assert data["addresses"][0]["city"] == "Keepington"
