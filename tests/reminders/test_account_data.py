@@ -1,27 +1,21 @@
 """A customer's reminders data across apps: "download my data" includes it, deleting the account
-removes it together with the subscriptions, and an active subscription stops refill reminders (the
-subscriptions app tells reminders through reminders.hooks)."""
+removes it together with the subscriptions."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from accounts.models import EmailPreferences
 from reminders.models import BackInStockRequest, EmailSuppression, SentEmail
-from reminders.refill import refill_reminders_send
 from reminders.services import email_send_once, email_unsubscribe
-from shop.models import Order
 from subscriptions.models import Subscription, SubscriptionDelivery
 from tests.factories import (
     CUSTOMER_PASSWORD,
     CustomerFactory,
-    OrderFactory,
-    OrderLineFactory,
     ProductFactory,
     SubscriptionFactory,
 )
@@ -90,17 +84,3 @@ def test_deleting_the_account_removes_its_reminders_data_and_subscriptions(clien
         "cara.old@example.com", "someone@example.com"
     }
 
-
-def test_no_refill_reminder_for_a_product_the_customer_subscribes_to(customer):
-    EmailPreferences.objects.create(customer=customer, refill_reminders=True)
-    product = ProductFactory(servings_per_container=60)
-    order = OrderFactory(customer=customer, email=customer.email, status=Order.Status.SHIPPED)
-    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 1, 1, 10, tzinfo=UTC))
-    OrderLineFactory(order=order, product=product, quantity=1)
-    subscription = SubscriptionFactory(customer=customer, product=product)
-
-    assert refill_reminders_send(as_of=date(2026, 2, 23)) == 0
-
-    subscription.status = Subscription.Status.CANCELLED
-    subscription.save()
-    assert refill_reminders_send(as_of=date(2026, 2, 23)) == 1
