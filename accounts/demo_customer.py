@@ -65,7 +65,9 @@ def load_demo_customer() -> str:
     )
     EmailAddress.objects.create(user=customer, email=DEMO_CUSTOMER_EMAIL, verified=True, primary=True)
     Address.objects.create(customer=customer, **DEMO_ADDRESS)
-    EmailPreferences.objects.create(customer=customer)
+    # Opted in to refill reminders, so `send_reminders --as-of` a week before a demo purchase runs
+    # out has something to send.
+    EmailPreferences.objects.create(customer=customer, refill_reminders=True)
     products = list(Product.objects.filter(is_active=True).order_by("-is_featured", "name")[:3])
     if len(products) < 3:
         return demo_customer_login_text()

@@ -19,8 +19,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from shop.models import Order, Product
 
+from .hooks import refill_exclusions
 from .reorder import order_again_url
-from .selectors import servings_per_day_for, subscribed_product_ids
+from .selectors import servings_per_day_for
 from .services import email_send_once
 
 LIST_NAME = "refill"
@@ -62,7 +63,7 @@ def refills_of(customer: AbstractBaseUser, *, as_of: date) -> list[DueRefill]:
         .prefetch_related("lines__product")
         .order_by("-created_at", "-pk")
     )
-    subscribed = subscribed_product_ids(customer)
+    delivered_anyway = refill_exclusions.product_ids(customer)
     products = {line.product_id: line.product for order in orders for line in order.lines.all()}
     servings_a_day = servings_per_day_for(customer, list(products.values()))
     latest_order_of: dict[int, int] = {}
@@ -73,7 +74,7 @@ def refills_of(customer: AbstractBaseUser, *, as_of: date) -> list[DueRefill]:
     for order in orders:
         quantities: dict[int, int] = {}
         for line in order.lines.all():
-            if latest_order_of[line.product_id] == order.pk and line.product_id not in subscribed:
+            if latest_order_of[line.product_id] == order.pk and line.product_id not in delivered_anyway:
                 quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
         lines = []
         for product_id, quantity in quantities.items():

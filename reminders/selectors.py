@@ -1,23 +1,16 @@
 """Read-side queries of the reminder jobs."""
 from __future__ import annotations
 
-from django.apps import apps
+from typing import Any
+
+from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from advisor.models import AdvisorResult
 from advisor.selectors import servings_per_day_of
 from shop.models import Product
 
-
-def subscribed_product_ids(customer: AbstractBaseUser) -> set[int]:
-    """Products the customer has an active subscription for: deliveries come on their own, so no
-    refill reminder. The subscriptions app is optional here (it ships separately)."""
-    if not apps.is_installed("subscriptions"):
-        return set()
-    subscription = apps.get_model("subscriptions", "Subscription")
-    return set(
-        subscription.objects.filter(customer=customer, status="active").values_list("product_id", flat=True)
-    )
+from .models import BackInStockRequest, EmailSuppression, SentEmail
 
 
 def servings_per_day_for(customer: AbstractBaseUser, products: list[Product]) -> dict[int, int]:
@@ -28,3 +21,42 @@ def servings_per_day_for(customer: AbstractBaseUser, products: list[Product]) ->
         from_advisor = servings_per_day_of(latest, product) if latest is not None else None
         servings[product.pk] = from_advisor or 1
     return servings
+
+
+def customer_addresses(customer: AbstractBaseUser) -> set[str]:
+    """Every address of the account, lower-cased as reminders stores them: its email and the ones
+    allauth knows (a changed email leaves records under the old one)."""
+    emails = {customer.email} if customer.email else set()
+    emails |= set(EmailAddress.objects.filter(user=customer).values_list("email", flat=True))
+    return {email.strip().lower() for email in emails}
+
+
+def customer_reminders_export(customer: AbstractBaseUser) -> dict[str, Any]:
+    """The customer's part of "download my data" kept by reminders (registered with accounts'
+    exporters): emails sent to their addresses, lists they left, and back-in-stock requests."""
+    emails = customer_addresses(customer)
+    requests = BackInStockRequest.objects.filter(email__in=emails).select_related("product").order_by("created_at")
+    return {
+        "sent_emails": [
+            {
+                "kind": sent.kind,
+                "to": sent.recipient,
+                "subject": sent.subject,
+                "sent_at": sent.sent_at.isoformat() if sent.sent_at else None,
+            }
+            for sent in SentEmail.objects.filter(recipient__in=emails).order_by("created_at")
+        ],
+        "unsubscribed": [
+            {"email": left.email, "list": left.list_name, "at": left.created_at.isoformat()}
+            for left in EmailSuppression.objects.filter(email__in=emails).order_by("created_at")
+        ],
+        "back_in_stock_requests": [
+            {
+                "product": request.product.name,
+                "email": request.email,
+                "status": request.status,
+                "created_at": request.created_at.isoformat(),
+            }
+            for request in requests
+        ],
+    }

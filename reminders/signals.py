@@ -1,13 +1,12 @@
 """Reminders' receivers, connected in ReminderConfig.ready."""
 from __future__ import annotations
 
-from allauth.account.models import EmailAddress
-
 from accounts.models import EmailPreferences
 
 from .lists import email_lists
 from .models import BackInStockRequest, SentEmail
-from .services import email_resubscribe, email_unsubscribe, normalize_email
+from .selectors import customer_addresses
+from .services import email_resubscribe, email_unsubscribe
 from .tasks import notify_back_in_stock
 
 
@@ -34,8 +33,6 @@ def preferences_follow_lists(sender, instance: EmailPreferences, **kwargs) -> No
 def forget_deleted_customer(sender, instance, **kwargs) -> None:
     """A deleted account takes its sent-email records and waiting requests with it. Unsubscribes
     stay: they only say that the address wants none of these emails, and keep it that way."""
-    emails = {normalize_email(instance.email)} if instance.email else set()
-    known = EmailAddress.objects.filter(user=instance).values_list("email", flat=True)
-    emails |= {normalize_email(email) for email in known}
+    emails = customer_addresses(instance)
     SentEmail.objects.filter(recipient__in=emails).delete()
     BackInStockRequest.objects.filter(email__in=emails).delete()

@@ -1,46 +1,58 @@
-"""Emails to a subscriber when a delivery cannot be placed (plain text + HTML, Django's email
-backend). Each is sent once per due date: the callers send them from ``transaction.on_commit`` of
-the write that first records the state (see services.py).
+"""Emails to a subscriber when a delivery cannot be placed, sent through the reminders app's
+mechanism (``reminders.services.email_send_once``): plain text + HTML, recorded, and at most once per
+kind and (subscription, due date), so the daily run may call them on every try and a re-run of a day
+never emails twice.
 
-To move to the reminders app's shared mechanism (signed one-click unsubscribe, recorded sends)
-once it is on main."""
+They are transactional (no list, no unsubscribe link): they are about the customer's own running
+subscription, like the order confirmation, and the way to stop them is to pause or cancel it."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
+
+from reminders.services import email_send_once
 
 from .models import SubscriptionDelivery
 
+DELAYED_KIND = "subscription_delayed"
+SKIPPED_KIND = "subscription_skipped"
 
-def _send(*, delivery_id: int, template: str, subject: str) -> None:
+
+def delivery_email_key(delivery: SubscriptionDelivery) -> str:
+    return f"subscription-{delivery.subscription_id}-due-{delivery.due_date.isoformat()}"
+
+
+def _send(*, delivery_id: int, kind: str, template: str, subject: str) -> bool:
     delivery = SubscriptionDelivery.objects.select_related(
         "subscription__customer", "subscription__product"
     ).get(pk=delivery_id)
     subscription = delivery.subscription
-    context = {
-        "delivery": delivery,
-        "subscription": subscription,
-        "product": subscription.product,
-        "shop_name": settings.SHOP_NAME,
-        "subscriptions_url": f"{settings.SHOP_BASE_URL}{reverse('subscriptions:list')}",
-    }
-    message = EmailMultiAlternatives(
-        subject=subject.format(product=subscription.product.name, shop_name=settings.SHOP_NAME),
-        body=render_to_string(f"subscriptions/email/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[subscription.customer.email],
+    return email_send_once(
+        kind=kind,
+        key=delivery_email_key(delivery),
+        to=subscription.customer.email,
+        subject=subject.format(product=subscription.product.name),
+        template=f"subscriptions/email/{template}",
+        context={
+            "delivery": delivery,
+            "subscription": subscription,
+            "product": subscription.product,
+            "subscriptions_url": f"{settings.SHOP_BASE_URL}{reverse('subscriptions:list')}",
+        },
     )
-    message.attach_alternative(render_to_string(f"subscriptions/email/{template}.html", context), "text/html")
-    message.send()
 
 
-def delivery_waiting_send(*, delivery_id: int) -> None:
+def delivery_waiting_send(*, delivery_id: int) -> bool:
     """The due delivery could not be placed (short stock …): we try again daily for a week."""
-    _send(delivery_id=delivery_id, template="waiting", subject="Your {product} subscription is delayed")
+    return _send(
+        delivery_id=delivery_id, kind=DELAYED_KIND, template="waiting",
+        subject="Your {product} subscription is delayed",
+    )
 
 
-def delivery_missed_send(*, delivery_id: int) -> None:
+def delivery_missed_send(*, delivery_id: int) -> bool:
     """A week of tries failed: this delivery is skipped; the subscription goes on at its next date."""
-    _send(delivery_id=delivery_id, template="missed", subject="Your {product} delivery was skipped")
+    return _send(
+        delivery_id=delivery_id, kind=SKIPPED_KIND, template="missed",
+        subject="Your {product} delivery was skipped",
+    )

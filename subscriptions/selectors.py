@@ -50,3 +50,13 @@ def default_interval_for(customer: AbstractBaseUser, product: Product, quantity:
         quantity=quantity,
         servings_per_day=customer_servings_per_day(customer, product),
     )
+
+
+def subscribed_product_ids(customer: AbstractBaseUser) -> set[int]:
+    """Products the customer has an active subscription for: deliveries come on their own, so the
+    reminders app sends no refill reminder for them (registered in SubscriptionsConfig.ready)."""
+    return set(
+        Subscription.objects.filter(customer=customer, status=Subscription.Status.ACTIVE).values_list(
+            "product_id", flat=True
+        )
+    )

@@ -230,8 +230,7 @@ def _failure_reason(exc: Exception) -> str:
 def _record_failure(
     subscription: Subscription, delivery: SubscriptionDelivery, as_of: date, reason: str
 ) -> SubscriptionDelivery:
-    first_failure = delivery.first_failed_on is None
-    if first_failure:
+    if delivery.first_failed_on is None:
         delivery.first_failed_on = as_of
     delivery.attempts += 1
     delivery.last_attempt_on = as_of
@@ -242,7 +241,9 @@ def _record_failure(
         subscription.next_due = next_due_after(delivery.due_date, subscription.interval_days, as_of)
         subscription.save(update_fields=["next_due", "updated_at"])
         transaction.on_commit(lambda: delivery_missed_send(delivery_id=delivery_id), robust=True)
-    elif first_failure:
+    else:
+        # Called on every failed try: email_send_once sends it once per due date, and a try after
+        # a send that failed (backend down) sends it then.
         transaction.on_commit(lambda: delivery_waiting_send(delivery_id=delivery_id), robust=True)
     delivery.save()
     return delivery

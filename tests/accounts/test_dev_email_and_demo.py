@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from email import message_from_bytes
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo_customer import DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD, load_demo_customer
+from accounts.models import EmailPreferences
+from reminders.refill import refills_of
 from shop.models import Order
+from subscriptions.models import Subscription
 from tests.accounts.helpers import link_in_last_email
 from tests.factories import OrderFactory
 
@@ -77,3 +83,24 @@ def test_demo_customer_is_verified_with_an_order_history_and_idempotent(capsys):
 
     assert DEMO_CUSTOMER_PASSWORD in load_demo_customer()
     assert Order.objects.filter(customer=address.user).count() == 3
+
+
+def test_demo_customer_gets_a_refill_reminder_from_send_reminders_once(capsys):
+    """The demo customer opted in to refill reminders: a week before a demo purchase runs out,
+    `send_reminders --as-of` that day emails them once; loading the demo again duplicates nothing."""
+    call_command("load_demo_catalog")
+    customer = get_user_model().objects.get(email=DEMO_CUSTOMER_EMAIL)
+    assert customer.email_preferences.refill_reminders
+    today = timezone.localdate()
+    due_days = [today + timedelta(days=n) for n in range(400) if refills_of(customer, as_of=today + timedelta(days=n))]
+    assert due_days, "no demo purchase ever comes up for a refill reminder"
+
+    call_command("send_reminders", "--as-of", due_days[0].isoformat())
+    call_command("send_reminders", "--as-of", due_days[0].isoformat())
+    call_command("load_demo_catalog")
+
+    assert [message.to for message in mail.outbox] == [[DEMO_CUSTOMER_EMAIL]]
+    assert "/order-again/" in mail.outbox[0].body
+    assert EmailPreferences.objects.filter(customer=customer).count() == 1
+    assert Subscription.objects.filter(customer=customer).count() == 1
+    assert Order.objects.filter(customer=customer).count() == 3

@@ -133,7 +133,7 @@ def test_download_my_data(customer_client, customer):
     assert set(data) == {
         "exported_at", "account", "addresses", "email_preferences", "orders", "advisor_results",
         # added by other apps through accounts.hooks
-        "subscriptions", "vitamin_d",
+        "subscriptions", "vitamin_d", "reminders",
     }
     assert data["account"]["email"] == "cara@example.com"
     assert data["addresses"][0]["city"] == "Keepington"

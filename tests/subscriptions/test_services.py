@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest.mock import Mock
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from reminders.models import SentEmail
 from shop.models import Order, Stock
+from subscriptions.emails import delivery_waiting_send
 from subscriptions.models import SHORT_STOCK_RETRY_DAYS, Subscription, SubscriptionDelivery
 from subscriptions.services import (
     SubscriptionError,
@@ -380,3 +384,29 @@ def test_export_lists_subscriptions_and_their_deliveries(customer, product, plac
             "deliveries": [{"due_date": "2027-01-31", "status": "placed", "order": order.number}],
         }
     ]
+
+
+def test_delivery_emails_go_through_the_reminders_mechanism_once_per_due_date(customer, product, place_due):
+    """Transactional (no unsubscribe link), recorded per (subscription, due date): a lost record of
+    "emailed" or a re-run cannot email twice, and a send that failed is made on the next try."""
+    due = date(2027, 1, 31)
+    subscription = SubscriptionFactory(customer=customer, product=product, next_due=due)
+    set_on_hand(product, 0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(EmailMultiAlternatives, "send", Mock(side_effect=ConnectionError("smtp down")))
+        place_due(due)
+    assert mail.outbox == [] and not SentEmail.objects.exists()
+
+    place_due(due + timedelta(days=1))
+    place_due(due + timedelta(days=2))
+    delivery = subscription.deliveries.get()
+    assert delivery_waiting_send(delivery_id=delivery.pk) is False   # a re-run of the notice itself
+
+    assert [m.subject for m in mail.outbox] == [f"Your {product.name} subscription is delayed"]
+    assert "List-Unsubscribe" not in mail.outbox[0].extra_headers
+    record = SentEmail.objects.get()
+    assert (record.kind, record.key, record.list_name) == (
+        "subscription_delayed", f"subscription-{subscription.pk}-due-2027-01-31", ""
+    )
+    assert record.recipient == customer.email and record.sent_at is not None
