@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.services import customer_delete
-from reminders.models import EmailSuppression, SentEmail
+from reminders.models import BackInStockRequest, EmailSuppression, SentEmail
 from reminders.tokens import BACK_IN_STOCK_CONFIRM, REORDER, UNSUBSCRIBE, token_make
 from subscriptions.models import Subscription
 from tests.factories import (
@@ -260,3 +260,68 @@ def test_a_line_break_in_a_product_name_does_not_break_the_confirmation_email(cl
     [message] = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject
     assert message.bcc == []
+
+
+# --- Head tags and error pages ----------------------------------------------------------------------------
+
+
+def test_head_tags_escape_product_names(client):
+    product = ProductFactory(name='D3 &lt;b&gt; "><script src=//evil.example/x.js></script>', stock=3)
+    body = client.get(product.get_absolute_url()).content.decode()
+    assert "<script src=//evil" not in body
+    assert '"><script' not in body
+
+
+@pytest.mark.parametrize("path", ['/products/"><script>alert(1)</script>/', "/pages/%22%3E%3Csvg%20onload=x%3E/",
+                                  "/u/%3Cscript%3E/", "/account/subscriptions/999999999999/skip/"])
+def test_error_pages_escape_the_path_and_leak_nothing(client, path):
+    response = client.get(path)
+    assert response.status_code in (400, 404, 405)
+    body = response.content.decode()
+    assert "<script>alert" not in body and "<svg" not in body
+    assert "Traceback" not in body and "settings" not in body.lower()
+
+
+def test_the_sitemap_lists_no_inactive_product(client):
+    hidden = ProductFactory(slug="withdrawn-d3", is_active=False)
+    assert hidden.slug not in client.get("/sitemap.xml").content.decode()
+
+
+# --- An address typed in but never confirmed is not the customer's ------------------------------------------
+
+
+@pytest.fixture
+def claims_victims_address():
+    """A customer who added the victim's address in "change email" without confirming it."""
+    from allauth.account.models import EmailAddress
+
+    claimant = CustomerFactory()
+    EmailAddress.objects.create(user=claimant, email="Victim@Example.com", primary=False, verified=False)
+    product = ProductFactory(name="Sunlit D3", stock=0)
+    SentEmail.objects.create(kind="back_in_stock", key="1", list_name="back_in_stock",
+                             recipient="victim@example.com", subject="Sunlit D3 is back in stock")
+    EmailSuppression.objects.create(email="victim@example.com", list_name="refill")
+    BackInStockRequest.objects.create(product=product, email="victim@example.com",
+                                      status=BackInStockRequest.Status.CONFIRMED)
+    return claimant
+
+
+def test_download_my_data_holds_nothing_of_an_unconfirmed_address(client, claims_victims_address):
+    client.force_login(claims_victims_address)
+    export = client.get(reverse("accounts:export")).json()["reminders"]
+    assert export == {"sent_emails": [], "unsubscribed": [], "back_in_stock_requests": []}
+
+
+def test_deleting_an_account_keeps_the_lockout_of_an_unconfirmed_address(claims_victims_address):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(username="victim@example.com", ip_address="203.0.113.9", user_agent="x",
+                                 failures_since_start=50, get_data="", post_data="", http_accept="", path_info="/")
+    customer_delete(claims_victims_address)
+    assert AccessAttempt.objects.filter(username="victim@example.com").exists()
+
+
+def test_deleting_an_account_leaves_an_unconfirmed_addresss_records(claims_victims_address):
+    customer_delete(claims_victims_address)
+    assert SentEmail.objects.filter(recipient="victim@example.com").exists()
+    assert BackInStockRequest.objects.filter(email="victim@example.com").exists()
