@@ -325,3 +325,17 @@ def test_deleting_an_account_leaves_an_unconfirmed_addresss_records(claims_victi
     customer_delete(claims_victims_address)
     assert SentEmail.objects.filter(recipient="victim@example.com").exists()
     assert BackInStockRequest.objects.filter(email="victim@example.com").exists()
+
+
+def test_the_cached_product_page_never_shows_one_visitors_account_to_another(client, settings):
+    from django.test import Client
+
+    product = ProductFactory(stock=0)
+    customer = CustomerFactory(email="private.person@example.com")
+    SubscriptionFactory(customer=customer, product=ProductFactory(stock=5))
+    client.force_login(customer)
+    client.get(product.get_absolute_url())
+    client.get(product.get_absolute_url())
+    body = Client().get(product.get_absolute_url()).content.decode()
+    assert "private.person" not in body
+    assert "Log out" not in body
