@@ -339,3 +339,28 @@ def test_the_cached_product_page_never_shows_one_visitors_account_to_another(cli
     body = Client().get(product.get_absolute_url()).content.decode()
     assert "private.person" not in body
     assert "Log out" not in body
+
+
+def test_subscribing_with_an_address_the_shop_does_not_ship_to_is_no_error(client):
+    from shipping.models import ShippingRate
+
+    ShippingRate.objects.all().delete()
+    ShippingRate.objects.create(country="US", price=Decimal("4.95"), days_min=2, days_max=5)
+    customer = CustomerFactory()
+    AddressFactory(customer=customer, country="CA")
+    product = ProductFactory(stock=10)
+    client.force_login(customer)
+    response = client.post(reverse("subscriptions:new"), {"product": product.pk, "quantity": 1, "interval_days": 30})
+    assert response.status_code == 302
+    from shop.models import Order
+
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize("url", [
+    "/back-in-stock/99999999999999999999999/",
+    "/account/subscriptions/99999999999999999999/skip/",
+    "/account/vitamin-d/tests/99999999999999999999/delete/",
+])
+def test_ids_out_of_the_databases_range_are_a_404(intruder_client, url):
+    assert intruder_client.post(url, {"email": "a@example.com"}).status_code == 404
