@@ -364,3 +364,10 @@ def test_subscribing_with_an_address_the_shop_does_not_ship_to_is_no_error(clien
 ])
 def test_ids_out_of_the_databases_range_are_a_404(intruder_client, url):
     assert intruder_client.post(url, {"email": "a@example.com"}).status_code == 404
+
+
+def test_search_and_its_suggestions_reflect_no_markup(client):
+    ProductFactory(name="Vitamin D3 2,000 IU", stock=3)
+    query = '"><script>alert(1)</script>vitamn'
+    body = client.get(reverse("shop:product_list"), {"q": query}).content.decode()
+    assert "<script>alert(1)" not in body
