@@ -371,3 +371,14 @@ def test_search_and_its_suggestions_reflect_no_markup(client):
     query = '"><script>alert(1)</script>vitamn'
     body = client.get(reverse("shop:product_list"), {"q": query}).content.decode()
     assert "<script>alert(1)" not in body
+
+
+def test_subscribing_to_an_out_of_stock_product_orders_nothing_and_oversells_nothing(intruder_client):
+    from shop.models import Order, Stock
+
+    product = ProductFactory(stock=1)
+    response = intruder_client.post(reverse("subscriptions:new"),
+                                    {"product": product.pk, "quantity": 3, "interval_days": 30}, follow=True)
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    assert Stock.objects.get(product=product).on_hand == 1
