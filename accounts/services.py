@@ -119,8 +119,11 @@ def customer_delete(customer: AbstractBaseUser) -> None:
     records)."""
     Order.objects.filter(customer=customer).update(customer=None, **ANONYMISED)
     # axes keeps failures under the email typed (accounts/axes.py) and logins under the username.
+    # Only confirmed addresses: one merely typed into "change email" may be another person's, whose
+    # failed logins (their lockout) must not go with this account.
     names = {customer.get_username(), customer.email.lower()} | {
-        email.lower() for email in EmailAddress.objects.filter(user=customer).values_list("email", flat=True)
+        email.lower()
+        for email in EmailAddress.objects.filter(user=customer, verified=True).values_list("email", flat=True)
     }
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__in=names).delete()

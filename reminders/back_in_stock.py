@@ -7,7 +7,8 @@ When the shop raises a product's availability from 0 (``shop.signals.stock_becam
 ``back_in_stock_notify`` emails each confirmed address once and closes its request.
 
 Bounded: at most MAX_OPEN_PER_ADDRESS open requests per address and one per product and address
-(a database constraint); the form is throttled per client (``THROTTLE_RATE_BACK_IN_STOCK``), and
+(a database constraint), and none for an address that left the list (so nobody can flood it with
+confirmation emails); the form is throttled per client (``THROTTLE_RATE_BACK_IN_STOCK``), and
 the same answer is given whether or not the address already asked, so nothing can be learned about
 other people's requests.
 """
@@ -26,7 +27,7 @@ from accounts.models import EmailPreferences
 from shop.models import Product
 
 from .models import BackInStockRequest, SentEmail
-from .services import absolute_url, email_send_once, normalize_email
+from .services import absolute_url, email_send_once, email_unsubscribed, normalize_email
 from .tokens import BACK_IN_STOCK_CONFIRM, token_make
 
 LIST_NAME = "back_in_stock"
@@ -63,6 +64,11 @@ def back_in_stock_request_create(
     if Product.objects.with_available().filter(pk=product.pk, available_quantity__gt=0).exists():
         return RequestOutcome("Good news: it is in stock now, so you can add it to your cart.")
     direct = _verified_own_address(customer, email)
+    if not direct and email_unsubscribed(email, LIST_NAME):
+        # The address left this list: anyone typing it in must not be able to send it confirmation
+        # emails (the owner can rejoin from My account). The same answer as always, so the form does
+        # not tell who unsubscribed.
+        return RequestOutcome(GUEST_MESSAGE)
     if BackInStockRequest.objects.filter(email=email, status__in=BackInStockRequest.OPEN_STATUSES).count() >= (
         MAX_OPEN_PER_ADDRESS
     ):

@@ -24,10 +24,11 @@ def servings_per_day_for(customer: AbstractBaseUser, products: list[Product]) ->
 
 
 def customer_addresses(customer: AbstractBaseUser) -> set[str]:
-    """Every address of the account, lower-cased as reminders stores them: its email and the ones
-    allauth knows (a changed email leaves records under the old one)."""
-    emails = {customer.email} if customer.email else set()
-    emails |= set(EmailAddress.objects.filter(user=customer).values_list("email", flat=True))
+    """Every address the account has confirmed, lower-cased as reminders stores them (a changed
+    email leaves records under the old one). Only confirmed ones: an address merely typed into
+    "change email" may be someone else's, whose records the export must not show nor the deletion
+    remove."""
+    emails = EmailAddress.objects.filter(user=customer, verified=True).values_list("email", flat=True)
     return {email.strip().lower() for email in emails}
 
 

@@ -105,6 +105,9 @@ def email_send_once(
         email_list_get(list_name)  # an unknown list is a programming error: fail loudly, send nothing
         if email_unsubscribed(to, list_name):
             return False
+    # One line: a line break in a product name would make Django refuse the Subject header (an error
+    # on every try) rather than let it inject headers; spaces keep the words apart.
+    subject = " ".join(subject.split())
     try:
         with transaction.atomic():
             record = SentEmail.objects.create(
