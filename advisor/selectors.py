@@ -36,8 +36,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.db.models import Count, Prefetch, Q, prefetch_related_objects
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from shop.catalog_cache import catalog_cached, catalog_version
@@ -194,13 +205,8 @@ def matching_products_for(recommendation: engine.Recommendation | AdvisorResult 
 def _match(need: ProductNeed) -> ProductMatch:
     wanted = need.daily_mcg_by_code
     limits = need.max_mcg_by_code
-    unwanted = [code for code in Nutrient.Code.values if code not in wanted]
     candidates = (
-        Product.objects.active()
-        .in_stock()
-        .filter(nutrient_amounts__nutrient__code__in=list(wanted))
-        .exclude(nutrient_amounts__nutrient__code__in=unwanted)
-        .distinct()
+        Product.objects.filter(pk__in=_candidate_ids(wanted))
         .select_related("stock")
         .prefetch_related(Prefetch("nutrient_amounts", queryset=ProductNutrient.objects.select_related("nutrient")))
     )
@@ -215,6 +221,38 @@ def _match(need: ProductNeed) -> ProductMatch:
         [item.product for option in (options[0], *alternatives) for item in option.items], "images"
     )
     return ProductMatch(best=best, alternatives=alternatives)
+
+
+def _candidate_ids(wanted: Mapping[str, Decimal]) -> QuerySet[Product, Any]:
+    """The ids of the products that can be shown, a few per dose profile, whatever the catalog's size.
+
+    Eligible products (active, in stock, some wanted nutrient, no other) with the same amount of
+    each wanted nutrient and the same servings per container have the same servings a day and dose
+    distance, and their price per day follows their price. So a product with ``1 +
+    ALTERNATIVE_COUNT`` cheaper ones (or as cheap with a smaller SKU) in its group can never be in
+    a shown option: each of those, in its place, makes a better one (and in a D3 + K2 pair,
+    ``_pair_candidates`` would drop it for the same reason). The database ranks each group and
+    returns only its first ones: a bounded list instead of every in-stock candidate.
+    """
+    amounts = ProductNutrient.objects.filter(product=OuterRef("pk")).order_by()
+    unwanted = [code for code in Nutrient.Code.values if code not in wanted]
+    profile = [
+        Subquery(amounts.filter(nutrient__code=code).values("amount_mcg")[:1]) for code in sorted(wanted)
+    ]
+    return (
+        Product.objects.active()
+        .in_stock()
+        .filter(Exists(amounts.filter(nutrient__code__in=list(wanted))))
+        .exclude(Exists(amounts.filter(nutrient__code__in=unwanted)))
+        .annotate(
+            rank_in_profile=Window(
+                RowNumber(), partition_by=[*profile, F("servings_per_container")], order_by=[F("price"), F("sku")]
+            )
+        )
+        .filter(rank_in_profile__lte=1 + ALTERNATIVE_COUNT)
+        .order_by()
+        .values("pk")
+    )
 
 
 def _need_of(recommendation: engine.Recommendation | AdvisorResult | ProductNeed) -> ProductNeed:
