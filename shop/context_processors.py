@@ -3,11 +3,17 @@ from django.http import HttpRequest
 
 
 def shop(request: HttpRequest) -> dict:
-    """The shop's name, currency and the cart's item count, for the header on every page."""
-    from .cart import Cart
+    """The shop's name, currency and the cart's item count, for the header on every page.
 
+    A page rendered to be shared (shop.middleware) gets a slot instead of the count, which the
+    middleware fills with each visitor's own.
+    """
+    from .cart import Cart, cart_badge_html
+    from .catalog_cache import CART_SUMMARY_SLOT
+
+    if getattr(request, "renders_shared_page", False):
+        return {"shop_name": settings.SHOP_NAME, "currency": settings.SHOP_CURRENCY, "cart_badge": CART_SUMMARY_SLOT}
+    cart_count = Cart(request.session).item_count if hasattr(request, "session") else 0
     return {
-        "shop_name": settings.SHOP_NAME,
-        "currency": settings.SHOP_CURRENCY,
-        "cart_count": Cart(request.session).item_count if hasattr(request, "session") else 0,
+        "shop_name": settings.SHOP_NAME, "currency": settings.SHOP_CURRENCY, "cart_badge": cart_badge_html(cart_count),
     }
