@@ -250,6 +250,8 @@ def _cart_only_session(request: HttpRequest) -> SessionBase | None:
     if not cookies.keys() <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}:
         return None
     session = import_module(settings.SESSION_ENGINE).SessionStore(cookies.get(settings.SESSION_COOKIE_NAME))
+    # Read once: if the page is rendered in full, the session middleware takes this one (shop.middleware).
+    request.visitor_session = session
     if settings.SESSION_COOKIE_NAME in cookies and not (session.keys() and session.keys() <= {CART_SESSION_KEY}):
         return None
     return session

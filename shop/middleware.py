@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse
 
 from .catalog_cache import (
@@ -47,3 +48,15 @@ class SharedPageCacheMiddleware:
                 # never one made for somebody without their cookies.
                 return fill_visitor_slots(request, self.get_response(request))
         return fill_visitor_slots(request, response, shared.session)
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's, but a session SharedPageCacheMiddleware has already read (to see whether the page
+    can be shared) is used as it is, rather than read from the database a second time."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        session = getattr(request, "visitor_session", None)
+        if session is None:
+            super().process_request(request)
+        else:
+            request.session = session
