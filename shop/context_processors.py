@@ -11,9 +11,9 @@ def shop(request: HttpRequest) -> dict:
     from .cart import Cart, cart_badge_html
     from .catalog_cache import CART_SUMMARY_SLOT
 
+    context = {"shop_name": settings.SHOP_NAME, "currency": settings.SHOP_CURRENCY}
     if getattr(request, "renders_shared_page", False):
-        return {"shop_name": settings.SHOP_NAME, "currency": settings.SHOP_CURRENCY, "cart_badge": CART_SUMMARY_SLOT}
-    cart_count = Cart(request.session).item_count if hasattr(request, "session") else 0
-    return {
-        "shop_name": settings.SHOP_NAME, "currency": settings.SHOP_CURRENCY, "cart_badge": cart_badge_html(cart_count),
-    }
+        context["cart_badge"] = CART_SUMMARY_SLOT
+    else:
+        context["cart_badge"] = cart_badge_html(Cart(request.session).item_count if hasattr(request, "session") else 0)
+    return context
