@@ -131,6 +131,10 @@ class Visitor:
         response = self.http.request(method, self.base + path, data=data, headers=headers,
                                      allow_redirects=False, timeout=30)
         self.cookies.update(response.cookies.get_dict())
+        # A cookie the site deletes (the messages once shown) is gone from a browser too.
+        for set_cookie in response.raw.headers.getlist("Set-Cookie"):
+            if "max-age=0" in set_cookie.lower():
+                self.cookies.pop(set_cookie.split("=", 1)[0].strip(), None)
         return response
 
     def cookie_header(self) -> str:
@@ -143,6 +147,7 @@ class Visitor:
 def shopper_with_a_cart(base: str, product_paths: list[str]) -> str:
     """The Cookie header of a new shopper who put one of each of these products in the cart."""
     import re
+    from urllib.parse import urlsplit
 
     visitor = Visitor(base)
     for path in product_paths:
@@ -153,6 +158,8 @@ def shopper_with_a_cart(base: str, product_paths: list[str]) -> str:
                                                     "quantity": 1})
         if added.status_code != 302:
             sys.exit(f"could not fill a cart: {path} answered {added.status_code}")
+        # The cart page, as a browser follows the redirect: it shows (and so clears) the messages.
+        visitor.send("GET", urlsplit(added.headers["Location"]).path)
     visitor.close()
     return visitor.cookie_header()
 

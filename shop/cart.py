@@ -11,6 +11,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from .models import Product
 
@@ -156,3 +159,19 @@ class Cart:
 
     def total(self) -> Decimal:
         return sum((line.line_total for line in self.lines()), Decimal("0.00"))
+
+
+def cart_badge_html(item_count: int) -> SafeString:
+    """The header's cart count (after the word "Cart"): nothing for an empty cart."""
+    if not item_count:
+        return mark_safe("")  # noqa: S308 - empty
+    return format_html(' <span class="badge" aria-label="{} items">{}</span>', item_count, item_count)
+
+
+def in_cart_note_html(quantity: int) -> SafeString:
+    """The product page's note under the add-to-cart form: how many of it the cart holds."""
+    if not quantity:
+        return mark_safe("")  # noqa: S308 - empty
+    return format_html(
+        '<p class="muted">You have {} in your <a href="{}">cart</a>.</p>', quantity, reverse("shop:cart")
+    )

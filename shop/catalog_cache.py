@@ -7,21 +7,25 @@ so the next request of every web process builds fresh fragments; nothing has to 
 matters because a Celery worker's stock sync cannot reach a web process's local-memory cache. Old
 versions' keys simply expire.
 
-Only shared content is cached: never anything with a CSRF token, the cart or messages. Views
-render those parts per request around the cached HTML.
+Only shared content is cached: never a CSRF token, a cart or messages. Views render those parts
+per request around the cached HTML, or leave slots in it that the shop's middleware fills.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TypeVar
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache, caches
+from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.http.request import split_domain_port
@@ -31,6 +35,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 
+from .cart import SESSION_KEY as CART_SESSION_KEY
+from .cart import Cart, cart_badge_html, in_cart_note_html
 from .models import CatalogVersion
 from .services.catalog_version import CATALOG_VERSION_PK, STOCK_VERSION_SEQUENCE, stock_version_sequence_used
 
@@ -167,19 +173,27 @@ def render_fragment(template_name: str, context: dict) -> SafeString:
     return mark_safe(render_to_string(template_name, {**shared, **context}))  # noqa: S308 - template output
 
 
-# --- Whole pages for first-time visitors ------------------------------------------------------------
+# --- Whole pages shared by visitors -----------------------------------------------------------------
 # A visitor who sends no cookie at all (the first page of a visit, a link from a newsletter) has no
-# session, cart, messages or login: on pages without a CSRF token, every such visitor gets the same
-# bytes, so the whole response is cached per catalog version and path. Anyone with a cookie, and
-# every page that sets one, goes through the views as usual (shop.middleware).
+# session, cart, messages or login, and a shopper whose session holds nothing but a cart differs
+# from them only in the cart: so the whole response is cached per catalog version and path, with
+# slots for what differs per visitor (the CSRF token, the header's cart count, the product page's
+# "you have N in your cart"), which the shop's middleware fills for each. Anyone else (logged in,
+# messages waiting, an advisor quiz in progress, any other cookie) goes through the views as usual.
 
 
-# Stands in for the CSRF token in a page every visitor without cookies shares (the product page's
-# add-to-cart form); never sent to anyone: fill_csrf_token_slot puts each visitor's own token there.
-# It starts with "<": everything a product says (name, description, supplier text) is autoescaped,
-# which turns every "<" into "&lt;", so no product content can ever contain it. (It is marked safe
-# so that {% csrf_token %} writes it as it is.)
+# Stand in for the per-visitor parts of a shared page; never sent to anyone: fill_visitor_slots puts
+# each visitor's own there. They start with "<": everything a product says (name, description,
+# supplier text) is autoescaped, which turns every "<" into "&lt;", so no product content can ever
+# contain one. (Marked safe so that templates write them as they are.)
 CSRF_TOKEN_SLOT = mark_safe("<!--csrf-token-slot-->")  # noqa: S105, S308 - a placeholder, not a secret
+CART_SUMMARY_SLOT = mark_safe("<!--cart-summary-slot-->")  # noqa: S308 - a constant
+_IN_CART_SLOT = re.compile(rb"<!--in-cart-slot:(\d+)-->")
+
+
+def in_cart_slot(product_id: int) -> SafeString:
+    """The slot for how many of this product the visitor's cart holds."""
+    return mark_safe(f"<!--in-cart-slot:{int(product_id)}-->")  # noqa: S308 - an int in a constant
 
 
 @dataclass(frozen=True)
@@ -187,17 +201,18 @@ class SharedPage:
     status: int
     headers: tuple[tuple[str, str], ...]
     content: bytes
-    csrf_token_slot: bool = False  # the content holds CSRF_TOKEN_SLOT, to fill per visitor
+    visitor_slots: bool = False  # the content may hold slots to fill per visitor
 
 
 def shared_page(query: CacheQuery = no_query) -> Callable:
     """Mark a view whose response to a visitor without cookies every such visitor can share.
 
-    Only for views that render no CSRF token and read nothing from the session but the cart count.
-    ``query(request.GET)`` gives the canonical query string the page is cached under, or None for
-    a request that is rendered fresh (shop.catalog_queries); the view must then render the page
-    from that canonical query alone, so the key says everything the page depends on. By default
-    only a request without a query string is shared.
+    Only for views that read nothing from the session but the cart, and render the CSRF token and
+    the cart only through the slots above (the header does, through the ``shop`` context
+    processor). ``query(request.GET)`` gives the canonical query string the page is cached under,
+    or None for a request that is rendered fresh (shop.catalog_queries); the view must then render
+    the page from that canonical query alone, so the key says everything the page depends on. By
+    default only a request without a query string is shared.
     """
     def mark(view: Callable) -> Callable:
         view.shared_page_query = query
@@ -219,11 +234,32 @@ def _shared_page_rule(path: str, urlconf: str) -> CacheQuery | None:
 class SharedPageRequest:
     key: str
     version: str
+    # The visitor's session when they sent cookies (it holds a cart at most), None when they sent none.
+    session: SessionBase | None = None
+
+
+def _cart_only_session(request: HttpRequest) -> SessionBase | None:
+    """The visitor's session if their cookies say nothing but the session and the CSRF token and
+    the session holds nothing but a cart; None otherwise (the page is then rendered in full).
+
+    Anything else in the session (a login, messages, an advisor quiz, allauth's state) can change
+    the page or needs the full middleware chain; an unknown or expired session key is answered in
+    full too, so that the session middleware deletes its cookie as usual.
+    """
+    cookies = request.COOKIES
+    if not cookies.keys() <= {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}:
+        return None
+    session = import_module(settings.SESSION_ENGINE).SessionStore(cookies.get(settings.SESSION_COOKIE_NAME))
+    # Read once: if the page is rendered in full, the session middleware takes this one (shop.middleware).
+    request.visitor_session = session
+    if settings.SESSION_COOKIE_NAME in cookies and not (session.keys() and session.keys() <= {CART_SESSION_KEY}):
+        return None
+    return session
 
 
 def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
     """Where this request's page is cached, if the request may share a cached page at all."""
-    if request.method != "GET" or request.META.get("HTTP_COOKIE") or request.META.get("HTTP_AUTHORIZATION"):
+    if request.method != "GET" or request.META.get("HTTP_AUTHORIZATION"):
         return None
     cache_query = _shared_page_rule(request.path_info, getattr(request, "urlconf", None) or settings.ROOT_URLCONF)
     if cache_query is None:
@@ -236,9 +272,26 @@ def shared_page_request(request: HttpRequest) -> SharedPageRequest | None:
     site = canonical_site(request)
     if site is None:
         return None
+    session = None
+    if request.META.get("HTTP_COOKIE"):
+        # Only a WSGI request can be copied without its cookies to render the shared page.
+        if not isinstance(request, WSGIRequest):
+            return None
+        session = _cart_only_session(request)
+        if session is None:
+            return None
     version = catalog_version()
     key = catalog_cache_key(version, "page", site, request.path_info, canonical)
-    return SharedPageRequest(key, version)
+    return SharedPageRequest(key, version, session)
+
+
+def request_for_shared_page(request: HttpRequest) -> HttpRequest:
+    """The request the shared page is rendered for: this one as a visitor without cookies sends it,
+    marked so that the per-visitor parts are rendered as slots."""
+    if request.META.get("HTTP_COOKIE"):
+        request = WSGIRequest({name: value for name, value in request.environ.items() if name != "HTTP_COOKIE"})
+    request.renders_shared_page = True
+    return request
 
 
 def shared_page_response(key: str) -> HttpResponse | None:
@@ -248,24 +301,45 @@ def shared_page_response(key: str) -> HttpResponse | None:
     response = HttpResponse(page.content, status=page.status)
     for name, value in page.headers:
         response.headers[name] = value
-    response.csrf_token_slot = page.csrf_token_slot
+    response.visitor_slots = page.visitor_slots
     return response
 
 
-def with_csrf_token_slot(response: HttpResponse) -> HttpResponse:
-    """Mark a response whose HTML holds CSRF_TOKEN_SLOT: the shop's middleware fills it."""
-    response.csrf_token_slot = True
+def with_visitor_slots(response: HttpResponse) -> HttpResponse:
+    """Mark a response whose HTML holds the slots above: the shop's middleware fills them."""
+    response.visitor_slots = True
     return response
 
 
-def fill_csrf_token_slot(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    """Put this visitor's own CSRF token in the slot, and set its cookie, as a full render would."""
-    if not getattr(response, "csrf_token_slot", False):
+def fill_visitor_slots(
+    request: HttpRequest, response: HttpResponse, session: SessionBase | None = None
+) -> HttpResponse:
+    """Put this visitor's own CSRF token and cart counts in the slots, and set the CSRF cookie, as a
+    full render would. ``session`` is the visitor's (a request that went through the session
+    middleware has its own; a visitor without cookies has none, hence an empty cart)."""
+    if not getattr(response, "visitor_slots", False):
         return response
-    response.content = response.content.replace(CSRF_TOKEN_SLOT.encode(), get_token(request).encode())
+    if session is None:
+        session = getattr(request, "session", None)
+    cart = Cart(session) if session is not None else None
+    item_count = cart.item_count if cart is not None else 0
+    content = response.content.replace(CART_SUMMARY_SLOT.encode(), cart_badge_html(item_count).encode())
+    content = _IN_CART_SLOT.sub(
+        lambda slot: in_cart_note_html(cart.quantity_of(int(slot[1])) if cart is not None else 0).encode(), content
+    )
+    has_csrf_token_slot = CSRF_TOKEN_SLOT.encode() in content
+    if has_csrf_token_slot:
+        if "CSRF_COOKIE" not in request.META:
+            # A cached page skipped the CSRF middleware: read the visitor's token from their cookie
+            # (keeping it, so forms in their other tabs stay valid), or have a new one made.
+            _CSRF_MIDDLEWARE.process_request(request)
+        content = content.replace(CSRF_TOKEN_SLOT.encode(), get_token(request).encode())
+    response.content = content
     if response.has_header("Content-Length"):
         response.headers["Content-Length"] = str(len(response.content))
-    response.csrf_token_slot = False
+    response.visitor_slots = False
+    if not has_csrf_token_slot:
+        return response
     # What CsrfViewMiddleware does on the way out when get_token() made a new token: set the
     # cookie and add Vary: Cookie. This runs outside it, so it is asked to do the same here.
     return _CSRF_MIDDLEWARE.process_response(request, response)
@@ -283,8 +357,8 @@ def pinned_catalog_version(version: str) -> Iterator[None]:
         _pinned_version.reset(token)
 
 
-def shared_page_store(key: str, request: HttpRequest, response: HttpResponse) -> None:
-    """Cache the page, unless it is anything but a plain 200 without cookies."""
+def shared_page_store(key: str, request: HttpRequest, response: HttpResponse) -> bool:
+    """Cache the page, unless it is anything but a plain 200 without cookies; whether it was."""
     patch_vary_headers(response, ("Cookie",))
     if (
         response.status_code != 200
@@ -293,11 +367,9 @@ def shared_page_store(key: str, request: HttpRequest, response: HttpResponse) ->
         or response.has_header("Set-Cookie")
         or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     ):
-        return
+        return False
     catalog_cache_set(
         key,
-        SharedPage(
-            response.status_code, tuple(response.items()), response.content,
-            csrf_token_slot=getattr(response, "csrf_token_slot", False),
-        ),
+        SharedPage(response.status_code, tuple(response.items()), response.content, response.visitor_slots),
     )
+    return True

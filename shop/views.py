@@ -26,15 +26,17 @@ from accounts.services import address_remember, checkout_initial
 from config.ratelimit import rate_limited
 from shipping.countries import SHIPPING_COUNTRIES, country_name
 
-from .cart import Cart
+from .cart import Cart, in_cart_note_html
 from .catalog_cache import (
+    CART_SUMMARY_SLOT,
     CSRF_TOKEN_SLOT,
     catalog_cached,
     catalog_cached_for_query,
     catalog_version,
+    in_cart_slot,
     render_fragment,
     shared_page,
-    with_csrf_token_slot,
+    with_visitor_slots,
 )
 from .catalog_queries import (
     PRODUCT_LIST_PARAMETERS,
@@ -279,38 +281,51 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = catalog_cached(version, "product-page", slug, build=lambda: _product_page(slug))
     if page is None:
         raise Http404("No such product")
-    return render(request, "shop/product_detail.html", _product_detail_context(request, page))
+    context = {
+        **_product_detail_context(page),
+        "in_cart_note": in_cart_note_html(Cart(request.session).quantity_of(page.product_id)),
+    }
+    return render(request, "shop/product_detail.html", context)
 
 
-def _product_detail_context(request: HttpRequest, page: ProductPage, **extra) -> dict:
+def _product_detail_context(page: ProductPage) -> dict:
+    """What the full render and the shared render of a product page have in common."""
     return _page_context(
         page=page,
         og_type="product",
         og_image=page.image_url,
         og_image_alt=page.name,
         structured_data=page.structured_data,
-        in_cart=Cart(request.session).quantity_of(page.product_id),
-        max_quantity=min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1)),
-        **extra,
+        max_quantity=_max_quantity(page),
     )
 
 
+def _max_quantity(page: ProductPage) -> int:
+    return min(settings.SHOP_MAX_QUANTITY_PER_LINE, max(page.available_quantity, 1))
+
+
 def _product_detail_first_visit(request: HttpRequest, version: str, slug: str) -> HttpResponse:
-    """The page for a visitor who sends no cookie (no cart, no messages, no login): the same HTML
-    for every such visitor but for the CSRF token, so it is rendered with a slot for the token,
-    which the shop's middleware fills with each visitor's own (and sets its cookie), exactly as the
-    full render would. The whole page is then shared (shop.middleware)."""
+    """The page for a visitor who sends no cookie (no cart, no messages, no login), also the one
+    shared with shoppers who have only a cart (shop.middleware): the same HTML for every such
+    visitor but for the CSRF token and the cart's counts, so it is rendered with slots for them,
+    which the shop's middleware fills with each visitor's own (and sets the CSRF cookie), exactly
+    as the full render would."""
     def build() -> str | None:
         page = catalog_cached(version, "product-page", slug, build=lambda: _product_page(slug))
         if page is None:
             return None
-        context = _product_detail_context(request, page, csrf_token=CSRF_TOKEN_SLOT)
+        context = {
+            **_product_detail_context(page),
+            "csrf_token": CSRF_TOKEN_SLOT,
+            "cart_badge": CART_SUMMARY_SLOT,
+            "in_cart_note": in_cart_slot(page.product_id),
+        }
         return render_to_string("shop/product_detail.html", context, request=request)
 
     html = catalog_cached(version, "product-page-first-visit", slug, build=build)
     if html is None:
         raise Http404("No such product")
-    response = with_csrf_token_slot(HttpResponse(html))
+    response = with_visitor_slots(HttpResponse(html))
     # What the full render's session access adds: the page differs for visitors with cookies.
     patch_vary_headers(response, ("Cookie",))
     return response

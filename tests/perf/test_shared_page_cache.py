@@ -82,7 +82,7 @@ def test_a_stock_sync_shows_on_the_next_cached_page(product, tmp_path):
     assert "Only 2 left" in Client().get(url).content.decode()
 
 
-def test_a_visitor_with_a_cookie_never_gets_the_shared_page(product):
+def test_a_visitor_with_a_message_waiting_never_gets_the_shared_page(product):
     url = SHARED_PAGES["product list"]
     Client().get(url)
     assert is_cached(url)
@@ -113,7 +113,7 @@ def test_the_product_page_is_cached_whole_with_a_slot_for_each_visitors_token(pr
     assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
     assert TOKEN.search(first.content.decode()).group(1) != TOKEN.search(second.content.decode()).group(1)
     stored = catalog_cache_get(shared_page_request(RequestFactory().get(url)).key)
-    assert stored.csrf_token_slot
+    assert stored.visitor_slots
     assert stored.content.count(CSRF_TOKEN_SLOT.encode()) == 1
     assert not TOKEN.search(stored.content.decode().replace(CSRF_TOKEN_SLOT, ""))
     assert all("csrftoken" not in value for _, value in stored.headers)
