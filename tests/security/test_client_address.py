@@ -3,6 +3,8 @@ is the client's own text); behind N proxies, the Nth X-Forwarded-For entry from 
 cannot escape the API throttles by sending a new X-Forwarded-For with every request."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.test import RequestFactory
 from rest_framework.test import APIClient
@@ -22,6 +24,16 @@ ADVISOR_URL = "/api/advisor/recommendations/"
 def small_limits(monkeypatch):
     # DRF reads the rates from settings once, at import: patch the class for a small limit.
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"advisor": f"{LIMIT}/min", "login": f"{LIMIT}/min"})
+
+
+@pytest.fixture(autouse=True)
+def one_rate_window(monkeypatch):
+    # The limits count in fixed one-minute windows: on a slow machine 60 requests can straddle a
+    # window's end, and the new window rightly starts counting afresh. Hold the limiter's clock in
+    # the middle of one window so the counts these tests assert are the whole story.
+    from config import ratelimit
+
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: 1_800_000_030.0))
 
 
 def post(url: str, number: int, **headers):
