@@ -49,7 +49,7 @@ from shop.models import Order, OrderLine, Product
 for product in Product.objects.order_by("pk")[:4]:
     order = Order.objects.create(
         email="fuzz@example.com", full_name="Fuzz Tester", address_line1="1 Test Street", city="Testville",
-        postal_code="12345", country="US", total=product.price,
+        postal_code="12345", country="US", subtotal=product.price, total=product.price,
     )
     OrderLine.objects.create(
         order=order, product=product, product_name=product.name, sku=product.sku, unit_price=product.price,
