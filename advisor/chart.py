@@ -6,7 +6,7 @@ formatted by this module, and text goes through ``format_html``, so nothing is i
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +66,6 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
     def y(value: float) -> float:
         return TOP + PLOT_HEIGHT * (1 - max(value, 0) / y_max)
 
-    y_ticks = list(range(0, int(y_max) + 1, tick_step(y_max)))
     week_step = 4 if last_week > 12 else 2 if last_week > 6 else 1
     x_ticks = list(range(0, last_week + 1, week_step))
     range_outline = [(x(p.week), y(p.high_ng_ml)) for p in points] + [
@@ -79,47 +78,33 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
         f"(likely range {last.low_ng_ml:.0f}–{last.high_ng_ml:.0f}) after {last.week} weeks; "
         f"the shaded band is the {TARGET_LOW_NG_ML}–{TARGET_HIGH_NG_ML} ng/mL target."
     )
+    frame = chart_frame(
+        y,
+        y_max,
+        x_labels=format_html_join(
+            "",
+            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="middle">{}</text>',
+            ((svg_number(x(week)), TOP + PLOT_HEIGHT + 20, TEXT_COLOUR, week) for week in x_ticks),
+        ),
+        x_title="Weeks from now",
+    )
     return format_html(
         '<svg class="projection-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
         'role="img" aria-labelledby="{tid} {did}" preserveAspectRatio="xMidYMid meet">'
         '<title id="{tid}">Projected 25(OH)D blood level</title><desc id="{did}">{summary}</desc>'
-        "{grid}"
-        '<rect class="target-band" x="{left}" y="{band_y}" width="{pw}" height="{band_h}" fill="{band_fill}"/>'
-        '<text x="{band_label_x}" y="{band_label_y}" font-size="15" fill="{text}" text-anchor="end">'
-        "target {lo}–{hi} ng/mL</text>"
+        "{behind}"
         '<polygon class="projection-range" points="{range_points}" fill="{range_fill}" fill-opacity="0.45"/>'
         '<polyline class="projection-line" points="{line_points}" fill="none" stroke="{line}" '
         'stroke-width="3" stroke-linejoin="round"/>'
         "{dots}"
-        '<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{axis}"/>'
-        '<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{axis}"/>'
-        "{x_labels}{y_labels}"
-        '<text x="{x_title_x}" y="{x_title_y}" font-size="15" fill="{text}" text-anchor="middle">Weeks from now</text>'
-        '<text x="14" y="{y_title_y}" font-size="15" fill="{text}" text-anchor="middle" '
-        'transform="rotate(-90 14 {y_title_y})">ng/mL</text>'
+        "{in_front}"
         "</svg>",
         w=WIDTH,
         h=HEIGHT,
         tid=title_id,
         did=desc_id,
         summary=summary,
-        grid=format_html_join(
-            "",
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
-            ((LEFT, svg_number(y(t)), WIDTH - RIGHT, svg_number(y(t)), GRID_COLOUR) for t in y_ticks if t),
-        ),
-        left=LEFT,
-        right=WIDTH - RIGHT,
-        top=TOP,
-        bottom=TOP + PLOT_HEIGHT,
-        pw=PLOT_WIDTH,
-        band_y=svg_number(y(TARGET_HIGH_NG_ML)),
-        band_h=svg_number(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
-        band_fill=BAND_FILL,
-        band_label_x=WIDTH - RIGHT - 6,
-        band_label_y=svg_number(y(TARGET_HIGH_NG_ML) + 18),
-        lo=TARGET_LOW_NG_ML,
-        hi=TARGET_HIGH_NG_ML,
+        behind=frame.behind,
         range_points=svg_points(range_outline),
         range_fill=RANGE_FILL,
         line_points=svg_points(line),
@@ -129,23 +114,72 @@ def projection_chart_svg(points: Sequence[ChartPoint], *, title_id: str = "proje
             '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
             ((svg_number(px), svg_number(py), LINE_COLOUR) for px, py in line),
         ),
-        axis=AXIS_COLOUR,
-        text=TEXT_COLOUR,
-        x_labels=format_html_join(
+        in_front=frame.in_front,
+    )
+
+
+@dataclass(frozen=True)
+class ChartFrame:
+    """What every ng/mL chart draws the same way, in two layers so the data sits between them."""
+
+    behind: SafeString  # grid lines, the target band and its label
+    in_front: SafeString  # the axes, the tick labels and the axis titles
+
+
+def chart_frame(y: Callable[[float], float], y_max: float, *, x_labels: SafeString,
+                x_title: str = "") -> ChartFrame:
+    """The frame of a chart whose vertical axis is ng/mL from 0 to ``y_max``; ``y`` maps a value to its
+    SVG y coordinate. The caller brings the horizontal axis's tick labels (weeks, dates…) and title."""
+    y_ticks = list(range(0, int(y_max) + 1, tick_step(y_max)))
+    behind = format_html(
+        "{grid}"
+        '<rect class="target-band" x="{left}" y="{band_y}" width="{pw}" height="{band_h}" fill="{band_fill}"/>'
+        '<text x="{band_label_x}" y="{band_label_y}" font-size="15" fill="{text}" text-anchor="end">'
+        "target {lo}–{hi} ng/mL</text>",
+        grid=format_html_join(
             "",
-            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="middle">{}</text>',
-            ((svg_number(x(week)), TOP + PLOT_HEIGHT + 20, TEXT_COLOUR, week) for week in x_ticks),
+            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
+            ((LEFT, svg_number(y(t)), WIDTH - RIGHT, svg_number(y(t)), GRID_COLOUR) for t in y_ticks if t),
         ),
+        left=LEFT,
+        pw=PLOT_WIDTH,
+        band_y=svg_number(y(TARGET_HIGH_NG_ML)),
+        band_h=svg_number(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
+        band_fill=BAND_FILL,
+        band_label_x=WIDTH - RIGHT - 6,
+        band_label_y=svg_number(y(TARGET_HIGH_NG_ML) + 18),
+        text=TEXT_COLOUR,
+        lo=TARGET_LOW_NG_ML,
+        hi=TARGET_HIGH_NG_ML,
+    )
+    x_title_markup = SafeString("")
+    if x_title:
+        x_title_markup = format_html(
+            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="middle">{}</text>',
+            LEFT + PLOT_WIDTH // 2, HEIGHT - 8, TEXT_COLOUR, x_title,
+        )
+    in_front = format_html(
+        '<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{axis}"/>'
+        '<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{axis}"/>'
+        "{x_labels}{y_labels}{x_title}"
+        '<text x="14" y="{y_title_y}" font-size="15" fill="{text}" text-anchor="middle" '
+        'transform="rotate(-90 14 {y_title_y})">ng/mL</text>',
+        left=LEFT,
+        right=WIDTH - RIGHT,
+        top=TOP,
+        bottom=TOP + PLOT_HEIGHT,
+        axis=AXIS_COLOUR,
+        x_labels=x_labels,
         y_labels=format_html_join(
             "",
             '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="end">{}</text>',
             ((LEFT - 8, svg_number(y(t) + 5), TEXT_COLOUR, t) for t in y_ticks),
         ),
-        x_title_x=LEFT + PLOT_WIDTH // 2,
-        x_title_y=HEIGHT - 8,
+        x_title=x_title_markup,
         y_title_y=TOP + PLOT_HEIGHT // 2,
+        text=TEXT_COLOUR,
     )
-
+    return ChartFrame(behind=behind, in_front=in_front)
 
 def tick_step(y_max: float) -> int:
     return 10 if y_max <= 80 else 20 if y_max <= 160 else 50

@@ -14,30 +14,25 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from advisor.chart import (
-    AXIS_COLOUR,
-    BAND_FILL,
-    BOTTOM,
-    GRID_COLOUR,
     HEIGHT,
     LEFT,
     LINE_COLOUR,
+    PLOT_HEIGHT,
+    PLOT_WIDTH,
     RANGE_FILL,
-    RIGHT,
     TARGET_HIGH_NG_ML,
     TARGET_LOW_NG_ML,
     TEXT_COLOUR,
     TOP,
     WIDTH,
+    chart_frame,
     nice_ceiling,
     svg_number,
     svg_points,
-    tick_step,
 )
 
 from .next_step import DatedProjection
 
-PLOT_WIDTH = WIDTH - LEFT - RIGHT
-PLOT_HEIGHT = HEIGHT - TOP - BOTTOM
 MEASURED_COLOUR = "#8a3b12"  # dark orange: 7:1 on white, apart from the projection's teal-blue
 X_LABELS = 4
 
@@ -65,7 +60,6 @@ def timeline_chart_svg(measured: Sequence[MeasuredPoint], projection: Sequence[D
     def y(value: float) -> float:
         return TOP + PLOT_HEIGHT * (1 - max(value, 0) / y_max)
 
-    y_ticks = list(range(0, int(y_max) + 1, tick_step(y_max)))
     x_ticks = [start + timedelta(days=round(span * n / (X_LABELS - 1))) for n in range(X_LABELS)]
     range_outline = [(x(p.on), y(p.high_ng_ml)) for p in projection] + [
         (x(p.on), y(p.low_ng_ml)) for p in reversed(projection)
@@ -92,54 +86,9 @@ def timeline_chart_svg(measured: Sequence[MeasuredPoint], projection: Sequence[D
             LINE_COLOUR,
         )
     measured_line = [(x(p.on), y(p.ng_ml)) for p in measured]
-    return format_html(
-        '<svg class="projection-chart timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
-        'role="img" aria-labelledby="timeline-title timeline-desc" preserveAspectRatio="xMidYMid meet">'
-        '<title id="timeline-title">Your 25(OH)D tests and the projection</title>'
-        '<desc id="timeline-desc">{summary}</desc>'
-        "{grid}"
-        '<rect class="target-band" x="{left}" y="{band_y}" width="{pw}" height="{band_h}" fill="{band_fill}"/>'
-        '<text x="{band_label_x}" y="{band_label_y}" font-size="15" fill="{text}" text-anchor="end">'
-        "target {lo}–{hi} ng/mL</text>"
-        "{projection}"
-        '<polyline class="measured-line" points="{measured_points}" fill="none" stroke="{measured}" stroke-width="2"/>'
-        "{dots}"
-        '<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{axis}"/>'
-        '<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{axis}"/>'
-        "{x_labels}{y_labels}"
-        '<text x="14" y="{y_title_y}" font-size="15" fill="{text}" text-anchor="middle" '
-        'transform="rotate(-90 14 {y_title_y})">ng/mL</text>'
-        "</svg>",
-        w=WIDTH,
-        h=HEIGHT,
-        summary=summary,
-        grid=format_html_join(
-            "",
-            '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}"/>',
-            ((LEFT, svg_number(y(t)), WIDTH - RIGHT, svg_number(y(t)), GRID_COLOUR) for t in y_ticks if t),
-        ),
-        left=LEFT,
-        right=WIDTH - RIGHT,
-        top=TOP,
-        bottom=TOP + PLOT_HEIGHT,
-        pw=PLOT_WIDTH,
-        band_y=svg_number(y(TARGET_HIGH_NG_ML)),
-        band_h=svg_number(y(TARGET_LOW_NG_ML) - y(TARGET_HIGH_NG_ML)),
-        band_fill=BAND_FILL,
-        band_label_x=WIDTH - RIGHT - 6,
-        band_label_y=svg_number(y(TARGET_HIGH_NG_ML) + 18),
-        lo=TARGET_LOW_NG_ML,
-        hi=TARGET_HIGH_NG_ML,
-        projection=projection_markup,
-        measured_points=svg_points(measured_line),
-        measured=MEASURED_COLOUR,
-        dots=format_html_join(
-            "",
-            '<circle class="measured-point" cx="{}" cy="{}" r="6" fill="{}" stroke="#fff" stroke-width="2"/>',
-            ((svg_number(px), svg_number(py), MEASURED_COLOUR) for px, py in measured_line),
-        ),
-        axis=AXIS_COLOUR,
-        text=TEXT_COLOUR,
+    frame = chart_frame(
+        y,
+        y_max,
         x_labels=format_html_join(
             "",
             '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="{}">{}</text>',
@@ -149,10 +98,29 @@ def timeline_chart_svg(measured: Sequence[MeasuredPoint], projection: Sequence[D
                 for n, on in enumerate(x_ticks)
             ),
         ),
-        y_labels=format_html_join(
+    )
+    return format_html(
+        '<svg class="projection-chart timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" '
+        'role="img" aria-labelledby="timeline-title timeline-desc" preserveAspectRatio="xMidYMid meet">'
+        '<title id="timeline-title">Your 25(OH)D tests and the projection</title>'
+        '<desc id="timeline-desc">{summary}</desc>'
+        "{behind}"
+        "{projection}"
+        '<polyline class="measured-line" points="{measured_points}" fill="none" stroke="{measured}" stroke-width="2"/>'
+        "{dots}"
+        "{in_front}"
+        "</svg>",
+        w=WIDTH,
+        h=HEIGHT,
+        summary=summary,
+        behind=frame.behind,
+        projection=projection_markup,
+        measured_points=svg_points(measured_line),
+        measured=MEASURED_COLOUR,
+        dots=format_html_join(
             "",
-            '<text x="{}" y="{}" font-size="15" fill="{}" text-anchor="end">{}</text>',
-            ((LEFT - 8, svg_number(y(t) + 5), TEXT_COLOUR, t) for t in y_ticks),
+            '<circle class="measured-point" cx="{}" cy="{}" r="6" fill="{}" stroke="#fff" stroke-width="2"/>',
+            ((svg_number(px), svg_number(py), MEASURED_COLOUR) for px, py in measured_line),
         ),
-        y_title_y=TOP + PLOT_HEIGHT // 2,
+        in_front=frame.in_front,
     )

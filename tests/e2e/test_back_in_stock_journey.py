@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.core.management import call_command
 
 from config.celery import app
 from reminders.models import BackInStockRequest, EmailSuppression
+from tests.e2e.helpers import check_and_shoot, shoot_both_sizes, watch_csp_at_desktop
 from tests.factories import ProductFactory, SupplierFactory, SupplierProductFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-LISTENER = Path(__file__).with_name("csp_listener.js")
 GUEST = "waiting.guest@example.com"
 
 
@@ -33,15 +29,6 @@ def tasks_run_inline():
     yield
     app.conf.task_always_eager = False
 
-
-def check_and_shoot(page, screenshot_dir, name: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("window.__cspViolations") == []
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(screenshot_dir / f"back-in-stock-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def path_of(url: str) -> str:
@@ -59,28 +46,27 @@ def test_guest_notify_confirm_sync_and_the_email_arrives(
     )
     supplier = SupplierFactory(slug="demo")
     SupplierProductFactory(supplier=supplier, product=product, supplier_sku="MK4-1500")
-    page.add_init_script(path=str(LISTENER))
-    page.set_viewport_size(DESKTOP)
+    watch_csp_at_desktop(page)
 
     page.goto(live_server.url + product.get_absolute_url())
     box = page.locator("form.back-in-stock")
     assert box.get_by_role("heading", name="Email me when it is back").is_visible()
-    check_and_shoot(page, screenshot_dir, "01-product-out-of-stock")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-01-product-out-of-stock")
 
     box.get_by_label("Your email").fill(GUEST)
     box.get_by_role("button", name="Email me when it is back").click()
     page.wait_for_url(f"**{product.get_absolute_url()}")
     assert page.get_by_text("we sent it a link").is_visible()
-    check_and_shoot(page, screenshot_dir, "02-asked")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-02-asked")
 
     confirmation = mail.outbox[-1]
     assert confirmation.to == [GUEST]
     link = next(u for u in re.findall(r"https?://\S+", confirmation.body) if "/back-in-stock/confirm/" in u)
     page.goto(link)
-    check_and_shoot(page, screenshot_dir, "03-confirm")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-03-confirm")
     page.get_by_role("button", name="Confirm").click()
     assert page.get_by_role("heading", name="Confirmed").is_visible()
-    check_and_shoot(page, screenshot_dir, "04-confirmed")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-04-confirmed")
     assert BackInStockRequest.objects.get().status == BackInStockRequest.Status.CONFIRMED
 
     feed = tmp_path / "feed.csv"
@@ -93,10 +79,7 @@ def test_guest_notify_confirm_sync_and_the_email_arrives(
     assert BackInStockRequest.objects.get().status == BackInStockRequest.Status.NOTIFIED
     html, _ = back.alternatives[0]
     page.set_content(html)
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(screenshot_dir / f"back-in-stock-05-email-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
+    shoot_both_sizes(page, screenshot_dir, "back-in-stock-05-email")
 
     page.goto(live_server.url + product.get_absolute_url())
     assert page.locator("form.back-in-stock").count() == 0
@@ -104,12 +87,12 @@ def test_guest_notify_confirm_sync_and_the_email_arrives(
 
     unsubscribe = re.fullmatch(r"<(.+)>", back.extra_headers["List-Unsubscribe"]).group(1)
     page.goto(unsubscribe)
-    check_and_shoot(page, screenshot_dir, "06-unsubscribe")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-06-unsubscribe")
     page.get_by_role("button", name="Unsubscribe").click()
     assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
-    check_and_shoot(page, screenshot_dir, "07-unsubscribed")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-07-unsubscribed")
     assert EmailSuppression.objects.filter(email=GUEST, list_name="back_in_stock").exists()
 
     page.goto(live_server.url + "/u/tampered-token/")
     assert page.get_by_role("heading", name="This link does not work").is_visible()
-    check_and_shoot(page, screenshot_dir, "08-link-invalid")
+    check_and_shoot(page, screenshot_dir, "back-in-stock-08-link-invalid")

@@ -2,18 +2,16 @@
 and reports no violation: nothing inline, nothing from another origin."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from advisor.engine import Answers, BloodLevel
 from advisor.services import recommendation_create
+from tests.e2e.helpers import CSP_LISTENER
 from tests.security.pages import PAGE_NAMES, make_catalog, page_urls
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-LISTENER = Path(__file__).with_name("csp_listener.js")
 ADMIN_PAGES = ["/admin/", "/admin/shop/product/", "/admin/shop/product/add/", "/admin/shop/order/"]
 
 
@@ -21,7 +19,7 @@ class ViolationRecorder:
     def __init__(self, page):
         self.page = page
         self.console: list[str] = []
-        page.add_init_script(path=str(LISTENER))
+        page.add_init_script(path=str(CSP_LISTENER))
         page.on("console", self._on_console)
 
     def _on_console(self, message) -> None:

@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from shop.demo_catalog import load_demo_catalog
 from shop.models import Order, Product
+from tests.e2e.helpers import log_in
 from tests.factories import CUSTOMER_PASSWORD, CustomerFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -140,11 +141,7 @@ def test_every_storefront_page_fits_phones_with_a_full_cart(live_server, page, s
         checker.visit(f"{base}/account/signup/", "sign-up")
 
     # Logged in (the cart stays), an order placed, and the cart filled again.
-    page.goto(f"{base}/account/login/")
-    page.get_by_label("Email:").fill(customer.email)
-    page.get_by_label("Password:").fill(CUSTOMER_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/account/")
+    log_in(page, base, customer.email, CUSTOMER_PASSWORD)
     confirmation_url = place_order(page, base)
     order = Order.objects.get()
     SubscriptionFactory(customer=customer, product=in_stock[1], quantity=2, interval_days=60)

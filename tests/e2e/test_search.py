@@ -10,11 +10,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from shop import demo_catalog
+from tests.e2e.helpers import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture

@@ -4,19 +4,15 @@ the 404 page. Every page passes axe-core and shows no CSP violation, saved at 12
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from shop.models import Order
+from tests.e2e.helpers import check_and_shoot, watch_csp_at_desktop
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-LISTENER = Path(__file__).with_name("csp_listener.js")
 
 
 @pytest.fixture
@@ -24,23 +20,13 @@ def shop(transactional_db, shipping_rates, information_pages):
     return ProductFactory(name="Sunlight D3 2000 IU", price=Decimal("11.90"), doses={"d3": 50}, stock=40)
 
 
-def check_and_shoot(page, screenshot_dir, name: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("window.__cspViolations") == []
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(screenshot_dir / f"shipping-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-
 
 def summary_text(page) -> str:
     return " ".join(page.locator("#checkout-summary, .cart-summary").first.inner_text().split())
 
 
 def test_shipping_from_cart_to_order(live_server, page, screenshot_dir, shop):
-    page.add_init_script(path=str(LISTENER))
-    page.set_viewport_size(DESKTOP)
+    watch_csp_at_desktop(page)
     page.goto(f"{live_server.url}{shop.get_absolute_url()}")
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
@@ -51,7 +37,7 @@ def test_shipping_from_cart_to_order(live_server, page, screenshot_dir, shop):
     page.get_by_label("Ship to").select_option("DE")  # shop.js submits the form on change
     page.wait_for_url("**/cart/?country=DE")
     assert "Shipping to Germany $12.95" in summary_text(page) and "Total $36.75" in summary_text(page)
-    check_and_shoot(page, screenshot_dir, "01-cart")
+    check_and_shoot(page, screenshot_dir, "shipping-01-cart")
 
     page.get_by_role("link", name="Go to checkout").click()
     page.wait_for_url("**/checkout/?country=DE")
@@ -66,7 +52,7 @@ def test_shipping_from_cart_to_order(live_server, page, screenshot_dir, shop):
     page.locator("#checkout-summary").get_by_text("Shipping to France").wait_for()
     shown = summary_text(page)
     assert "Shipping to France $19.95" in shown and "Total $43.75" in shown
-    check_and_shoot(page, screenshot_dir, "02-checkout")
+    check_and_shoot(page, screenshot_dir, "shipping-02-checkout")
 
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url("**/orders/*/")
@@ -74,25 +60,24 @@ def test_shipping_from_cart_to_order(live_server, page, screenshot_dir, shop):
     assert (order.country, order.shipping_cost, order.total) == ("FR", Decimal("19.95"), Decimal("43.75"))
     assert page.get_by_role("row", name="Shipping (8–20 business days) $19.95").is_visible()
     assert page.get_by_role("row", name="Total $43.75").is_visible()
-    check_and_shoot(page, screenshot_dir, "02b-confirmation")
+    check_and_shoot(page, screenshot_dir, "shipping-02b-confirmation")
 
 
 def test_the_shipping_page_and_the_404_page(live_server, page, screenshot_dir, shop):
-    page.add_init_script(path=str(LISTENER))
-    page.set_viewport_size(DESKTOP)
+    watch_csp_at_desktop(page)
     page.goto(f"{live_server.url}/")
     page.get_by_role("navigation", name="Shop information").get_by_role("link", name="Shipping").click()
     page.wait_for_url("**/pages/shipping/")
     assert page.get_by_role("row", name="Germany $12.95 $119.00 5–10 business days").is_visible()
-    check_and_shoot(page, screenshot_dir, "03-shipping-page")
+    check_and_shoot(page, screenshot_dir, "shipping-03-shipping-page")
     page.get_by_role("navigation", name="Shop information").get_by_role("link", name="Privacy").click()
     page.wait_for_url("**/pages/privacy/")
     assert page.get_by_role("heading", name="How long we keep it").is_visible()
-    check_and_shoot(page, screenshot_dir, "05-privacy-page")
+    check_and_shoot(page, screenshot_dir, "shipping-05-privacy-page")
 
     response = page.goto(f"{live_server.url}/no-such-page/")
     assert response.status == 404
     assert page.get_by_role("heading", name="We cannot find that page").is_visible()
-    check_and_shoot(page, screenshot_dir, "04-not-found")
+    check_and_shoot(page, screenshot_dir, "shipping-04-not-found")
     page.get_by_role("link", name="Back to the shop").click()
     page.wait_for_url(f"{live_server.url}/")

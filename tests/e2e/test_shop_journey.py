@@ -9,12 +9,10 @@ from decimal import Decimal
 import pytest
 
 from shop.models import Order, Product
+from tests.e2e.helpers import DESKTOP, shoot_both_sizes
 from tests.factories import FoodSourceFactory, ProductFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -45,14 +43,6 @@ def catalog(transactional_db):
     FoodSourceFactory(name="Natto", serving="3 oz (85 g)", amounts={"k2-mk7": 850})
 
 
-def shoot(page, screenshot_dir, name: str) -> None:
-    """Save the current page at desktop and phone widths, then return to desktop."""
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(screenshot_dir / f"shop-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
-
-
 def test_shop_journey(live_server, page, screenshot_dir, catalog):
     page.set_viewport_size(DESKTOP)
 
@@ -60,32 +50,32 @@ def test_shop_journey(live_server, page, screenshot_dir, catalog):
     assert page.get_by_role("heading", level=1).is_visible()
     assert page.get_by_role("link", name="Take the advisor quiz").is_visible()
     assert page.locator(".product-card").count() == 3
-    shoot(page, screenshot_dir, "01-home")
+    shoot_both_sizes(page, screenshot_dir, "shop-01-home")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
     page.wait_for_url("**/products/")
     assert page.locator(".product-card").count() == 5
-    shoot(page, screenshot_dir, "02-product-list")
+    shoot_both_sizes(page, screenshot_dir, "shop-02-product-list")
 
     page.get_by_label("Vitamin D3").check()
     page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url("**/products/?*nutrient=d3*")
     assert page.locator(".product-card").count() == 3
     assert page.get_by_text("MK-4 Tablets 1500 mcg").count() == 0
-    shoot(page, screenshot_dir, "03-product-list-filtered")
+    shoot_both_sizes(page, screenshot_dir, "shop-03-product-list-filtered")
 
     page.get_by_role("link", name="Sunlight D3 2000 IU").click()
     page.wait_for_url("**/products/*/")
     assert page.get_by_role("heading", name="Sunlight D3 2000 IU").is_visible()
     assert page.get_by_text("2,000 IU").first.is_visible()
     assert page.get_by_role("heading", name="Pairs well with").is_visible()
-    shoot(page, screenshot_dir, "04-product")
+    shoot_both_sizes(page, screenshot_dir, "shop-04-product")
 
     page.get_by_label("Quantity").fill("2")
     page.get_by_role("button", name="Add to cart").click()
     page.wait_for_url("**/cart/")
     assert page.get_by_text("Added Sunlight D3 2000 IU to your cart").is_visible()
-    shoot(page, screenshot_dir, "05-cart")
+    shoot_both_sizes(page, screenshot_dir, "shop-05-cart")
 
     page.get_by_role("link", name="Go to checkout").click()
     page.wait_for_url("**/checkout/?country=US")
@@ -95,7 +85,7 @@ def test_shop_journey(live_server, page, screenshot_dir, catalog):
     page.get_by_label("City").fill("London")
     page.get_by_label("Postal code").fill("N1 9GU")
     page.get_by_label("Country").select_option("GB")
-    shoot(page, screenshot_dir, "06-checkout")
+    shoot_both_sizes(page, screenshot_dir, "shop-06-checkout")
 
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url("**/orders/*/")
@@ -103,8 +93,8 @@ def test_shop_journey(live_server, page, screenshot_dir, catalog):
     assert page.get_by_text(order.number).first.is_visible()
     assert order.lines.get().quantity == 2
     assert page.get_by_role("heading", name="Payment: Pay by invoice").is_visible()
-    shoot(page, screenshot_dir, "07-confirmation")
+    shoot_both_sizes(page, screenshot_dir, "shop-07-confirmation")
 
     page.goto(live_server.url + "/foods/")
     assert page.get_by_text("Sockeye salmon, cooked").is_visible()
-    shoot(page, screenshot_dir, "08-foods")
+    shoot_both_sizes(page, screenshot_dir, "shop-08-foods")

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from accounts.demo_customer import DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD, load_demo_customer
 from advisor.models import AdvisorResult
 from shop.demo_catalog import load_demo_catalog
+from tests.e2e.helpers import DESKTOP, check_and_shoot, log_in, watch_csp_at_desktop
 from tests.e2e.test_overflow import WIDTHS as OVERFLOW_WIDTHS
 from tests.e2e.test_overflow import PageChecker
 from tests.factories import CUSTOMER_PASSWORD, CustomerFactory
@@ -22,19 +21,7 @@ from vitamin_d.models import BloodTest
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-LISTENER = Path(__file__).with_name("csp_listener.js")
 
-
-def check_and_shoot(page, screenshot_dir, name: str) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-    assert page.evaluate("window.__cspViolations") == []
-    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
-        page.set_viewport_size(size)
-        page.screenshot(path=str(screenshot_dir / f"vitamin-d-{name}-{label}.png"), full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def next_quiz_step(page) -> None:
@@ -47,14 +34,9 @@ def test_quiz_result_save_to_account_retest_and_new_dose(live_server, page, scre
     customer = CustomerFactory(email="loop@example.com")
     today = timezone.localdate()
     first_test_on = today - timedelta(weeks=13)
-    page.add_init_script(path=str(LISTENER))
-    page.set_viewport_size(DESKTOP)
+    watch_csp_at_desktop(page)
 
-    page.goto(live_server.url + "/account/login/")
-    page.get_by_label("Email:").fill(customer.email)
-    page.get_by_label("Password:").fill(CUSTOMER_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/account/")
+    log_in(page, live_server.url, customer.email, CUSTOMER_PASSWORD)
 
     # The quiz, with a dated first test of 16 ng/mL and no supplement.
     page.goto(live_server.url + "/advisor/")
@@ -79,14 +61,14 @@ def test_quiz_result_save_to_account_retest_and_new_dose(live_server, page, scre
     result = AdvisorResult.objects.get(owner=customer)
     first_dose = result.d3_daily_iu
     assert first_dose and first_dose > 0
-    check_and_shoot(page, screenshot_dir, "01-result")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-01-result")
 
     # My account → My vitamin D: the opt-in comes first.
     page.goto(live_server.url + "/account/")
     page.get_by_role("navigation", name="Account").get_by_role("link", name="My vitamin D").click()
     page.wait_for_url("**/account/vitamin-d/")
     assert page.get_by_text("against routine testing").is_visible()
-    check_and_shoot(page, screenshot_dir, "02-opt-in")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-02-opt-in")
     page.get_by_label("Keep my vitamin D test results in my account").check()
     page.get_by_role("button", name="Keep my test results").click()
     page.wait_for_url("**/account/vitamin-d/")
@@ -96,7 +78,7 @@ def test_quiz_result_save_to_account_retest_and_new_dose(live_server, page, scre
     page.wait_for_url("**/account/vitamin-d/")
     assert BloodTest.objects.filter(owner=customer, tested_on=first_test_on, d3_daily_iu=0).exists()
     assert page.get_by_label("Vitamin D a day in the weeks before (IU)").input_value() == str(first_dose)
-    check_and_shoot(page, screenshot_dir, "03-first-test")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-03-first-test")
 
     # The retest, 12 weeks on: still below the 30–50 band, so the dose goes up.
     retest_on = first_test_on + timedelta(weeks=12)
@@ -115,7 +97,7 @@ def test_quiz_result_save_to_account_retest_and_new_dose(live_server, page, scre
     assert page.get_by_text(f"instead of {first_dose:,} IU").is_visible()
     next_test = retest_on + timedelta(weeks=12)
     assert page.locator(".vd-facts .vd-dose").nth(1).inner_text() == f"{next_test:%-d %B %Y}"
-    check_and_shoot(page, screenshot_dir, "04-new-dose")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-04-new-dose")
 
     page.get_by_text("Show the numbers").click()
     assert page.get_by_role("table", name="Your tests, newest first").is_visible()
@@ -125,18 +107,13 @@ def test_the_demo_customers_three_tests_edit_and_delete_pages(live_server, page,
     load_demo_catalog()
     load_demo_customer()
     load_demo_timeline()
-    page.add_init_script(path=str(LISTENER))
-    page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + "/account/login/")
-    page.get_by_label("Email:").fill(DEMO_CUSTOMER_EMAIL)
-    page.get_by_label("Password:").fill(DEMO_CUSTOMER_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_url("**/account/")
+    watch_csp_at_desktop(page)
+    log_in(page, live_server.url, DEMO_CUSTOMER_EMAIL, DEMO_CUSTOMER_PASSWORD)
 
     page.goto(live_server.url + "/account/vitamin-d/")
     assert page.locator("svg.timeline-chart circle.measured-point").count() == 3
     assert "lower than the population formula" in page.locator(".vd-history").inner_text()
-    check_and_shoot(page, screenshot_dir, "05-demo")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-05-demo")
 
     # Nothing sticks out sideways on phones (the same check as every storefront page), the numbers open.
     test = BloodTest.objects.order_by("tested_on").last()
@@ -153,17 +130,17 @@ def test_the_demo_customers_three_tests_edit_and_delete_pages(live_server, page,
 
     page.get_by_role("link", name=re.compile("^Edit the test of")).first.click()
     page.wait_for_url("**/edit/")
-    check_and_shoot(page, screenshot_dir, "06-edit")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-06-edit")
     page.get_by_role("link", name="Cancel").click()
     page.get_by_role("link", name=re.compile("^Delete the test of")).first.click()
     page.wait_for_url("**/delete/")
-    check_and_shoot(page, screenshot_dir, "07-delete")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-07-delete")
     page.get_by_role("button", name="Delete the test").click()
     page.wait_for_url("**/account/vitamin-d/")
     assert page.locator("svg.timeline-chart circle.measured-point").count() == 2
 
     page.get_by_role("link", name="Withdraw consent and delete my tests").click()
-    check_and_shoot(page, screenshot_dir, "08-withdraw")
+    check_and_shoot(page, screenshot_dir, "vitamin-d-08-withdraw")
     page.get_by_role("button", name="Withdraw and delete my tests").click()
     page.wait_for_url("**/account/vitamin-d/")
     assert page.get_by_role("heading", name="Before you add a test").is_visible()

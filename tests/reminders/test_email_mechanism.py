@@ -3,17 +3,16 @@ suppression, and the unsubscribe link (valid, one-click POST, tampered, expired)
 from __future__ import annotations
 
 import re
-import threading
 import time
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from accounts.models import EmailPreferences
 from reminders.models import EmailSuppression, SentEmail
 from reminders.services import email_send_once, email_unsubscribed
+from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,21 +161,7 @@ def test_turning_a_list_on_again_in_preferences_lifts_the_unsubscribe(client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_racing_send_one_email():
-    barrier = threading.Barrier(2)
-    results: list[bool] = []
-
-    def worker() -> None:
-        try:
-            barrier.wait()
-            results.append(send(key="race"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_at_once([lambda: send(key="race")] * 2)
     assert sorted(results) == [False, True]
     assert len(mail.outbox) == 1
     assert SentEmail.objects.filter(kind="test", key="race").count() == 1

@@ -3,14 +3,12 @@ one-click order-again link; servings a day from the latest advisor result; `send
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from accounts.models import EmailPreferences
 from advisor.models import AdvisorResult
@@ -19,6 +17,7 @@ from reminders.refill import refill_reminders_send, refills_of
 from shop.cart import Cart
 from shop.models import Order
 from subscriptions.models import Subscription
+from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,21 +151,7 @@ def test_two_runs_racing_send_each_reminder_once():
     EmailPreferences.objects.create(customer=customer, refill_reminders=True)
     for _ in range(3):
         buy(customer, BOUGHT, product=ProductFactory(servings_per_container=60))
-    barrier = threading.Barrier(2)
-    sent: list[int] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            sent.append(refill_reminders_send(as_of=DUE))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = run_at_once([lambda: refill_reminders_send(as_of=DUE)] * 2)
     assert sorted(sent) in ([0, 3], [1, 2])  # however the two runs interleave, three emails in all
     assert len(mail.outbox) == 3
     assert SentEmail.objects.filter(kind="refill").count() == 3

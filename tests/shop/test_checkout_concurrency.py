@@ -5,8 +5,6 @@ close their connection when done.
 """
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -15,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shop.models import Order, Stock
 from shop.services.orders import InsufficientStock, OrderRequestLine, ShippingDetails, order_place
+from tests.concurrency import run_at_once
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -27,29 +26,6 @@ SHIPPING = ShippingDetails(
     postal_code="1",
     country="US",
 )
-
-
-def run_at_once(calls: list[Callable[[], object]]) -> list[object]:
-    """Start every call at the same moment (a barrier) and return each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a checkout thread hung"
-    return results
 
 
 def one_of(product, quantity: int = 1) -> OrderRequestLine:

@@ -1,20 +1,19 @@
 """Two runs of run_due_subscriptions at the same moment on PostgreSQL, each on its own database
 connection: every due subscription gets exactly one order, and no stock is held twice.
 
-Threads with a barrier, as tests/shop/test_checkout_concurrency.py; committed data (transaction=True).
+Threads with a barrier (tests/concurrency.py); committed data (transaction=True).
 """
 from __future__ import annotations
 
 import io
-import threading
 from datetime import date
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from shop.models import Order, Stock
 from subscriptions.models import SubscriptionDelivery
+from tests.concurrency import run_at_once
 from tests.factories import AddressFactory, CustomerFactory, ProductFactory, SubscriptionFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -25,27 +24,12 @@ SUBSCRIPTIONS = 12
 
 
 def run_command_at_once(workers: int) -> list[object]:
-    barrier = threading.Barrier(workers)
-    results: list[object] = [None] * workers
-
-    def worker(index: int) -> None:
+    def run_command() -> str:
         out = io.StringIO()
-        try:
-            barrier.wait(timeout=30)
-            call_command("run_due_subscriptions", "--as-of", AS_OF.isoformat(), stdout=out)
-            results[index] = out.getvalue()
-        except Exception as exc:  # noqa: BLE001 - collected and asserted by the test
-            results[index] = exc
-        finally:
-            connection.close()
+        call_command("run_due_subscriptions", "--as-of", AS_OF.isoformat(), stdout=out)
+        return out.getvalue()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a run hung"
-    return results
+    return run_at_once([run_command] * workers, join_timeout=120)
 
 
 def test_two_concurrent_runs_place_exactly_one_order_per_due_subscription():

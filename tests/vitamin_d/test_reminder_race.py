@@ -8,8 +8,8 @@ import pytest
 from django.core import mail
 
 from reminders.models import SentEmail
+from tests.concurrency import run_at_once
 from tests.factories import CustomerFactory
-from tests.shop.test_checkout_concurrency import run_at_once
 from vitamin_d.services import retest_reminders_send
 
 from .helpers import history, opted_in
