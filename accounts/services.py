@@ -14,7 +14,13 @@ from shop.models import Order
 
 from .hooks import customer_data_exporters
 from .models import Address
-from .selectors import customer_address, customer_advisor_results, customer_email_preferences, customer_orders
+from .selectors import (
+    customer_address,
+    customer_advisor_results,
+    customer_confirmed_emails,
+    customer_email_preferences,
+    customer_orders,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -121,10 +127,7 @@ def customer_delete(customer: AbstractBaseUser) -> None:
     # axes keeps failures under the email typed (accounts/axes.py) and logins under the username.
     # Only confirmed addresses: one merely typed into "change email" may be another person's, whose
     # failed logins (their lockout) must not go with this account.
-    names = {customer.get_username(), customer.email.lower()} | {
-        email.lower()
-        for email in EmailAddress.objects.filter(user=customer, verified=True).values_list("email", flat=True)
-    }
+    names = {customer.get_username(), customer.email.lower()} | customer_confirmed_emails(customer)
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username__in=names).delete()
     customer_id = customer.pk

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from allauth.account.models import EmailAddress
 from django.contrib.auth.base_user import AbstractBaseUser
 
+from accounts.selectors import customer_confirmed_emails
 from advisor.models import AdvisorResult
 from advisor.selectors import servings_per_day_of
 from shop.models import Product
@@ -23,19 +23,10 @@ def servings_per_day_for(customer: AbstractBaseUser, products: list[Product]) ->
     return servings
 
 
-def customer_addresses(customer: AbstractBaseUser) -> set[str]:
-    """Every address the account has confirmed, lower-cased as reminders stores them (a changed
-    email leaves records under the old one). Only confirmed ones: an address merely typed into
-    "change email" may be someone else's, whose records the export must not show nor the deletion
-    remove."""
-    emails = EmailAddress.objects.filter(user=customer, verified=True).values_list("email", flat=True)
-    return {email.strip().lower() for email in emails}
-
-
 def customer_reminders_export(customer: AbstractBaseUser) -> dict[str, Any]:
     """The customer's part of "download my data" kept by reminders (registered with accounts'
     exporters): emails sent to their addresses, lists they left, and back-in-stock requests."""
-    emails = customer_addresses(customer)
+    emails = customer_confirmed_emails(customer)
     requests = BackInStockRequest.objects.filter(email__in=emails).select_related("product").order_by("created_at")
     return {
         "sent_emails": [

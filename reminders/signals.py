@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from accounts.models import EmailPreferences
+from accounts.selectors import customer_confirmed_emails
 
 from .lists import email_lists
 from .models import BackInStockRequest, SentEmail
-from .selectors import customer_addresses
 from .services import email_resubscribe, email_unsubscribe
 from .tasks import notify_back_in_stock
 
@@ -33,6 +33,6 @@ def preferences_follow_lists(sender, instance: EmailPreferences, **kwargs) -> No
 def forget_deleted_customer(sender, instance, **kwargs) -> None:
     """A deleted account takes its sent-email records and waiting requests with it. Unsubscribes
     stay: they only say that the address wants none of these emails, and keep it that way."""
-    emails = customer_addresses(instance)
+    emails = customer_confirmed_emails(instance)
     SentEmail.objects.filter(recipient__in=emails).delete()
     BackInStockRequest.objects.filter(email__in=emails).delete()
